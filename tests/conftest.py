@@ -1,0 +1,62 @@
+"""Shared fixtures: the demo world, named personas, API tokens."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from tongban.core.demo import DEMO_PASSWORD, load_demo_data
+from tongban.core.models import User
+
+
+@pytest.fixture
+def demo(db: None) -> None:
+    """The demo regions, departments, accounts and the chinesecalendar-seeded calendar."""
+    load_demo_data()
+
+
+@pytest.fixture
+def persona(demo: None) -> Callable[[str], User]:
+    """Look up a demo account by username, e.g. persona("clerk")."""
+
+    def get(username: str) -> User:
+        return User.objects.get(username=username)
+
+    return get
+
+
+@pytest.fixture
+def logged_in(client: Client, demo: None) -> Callable[[str], Client]:
+    """A Django test client logged in through the real login form."""
+
+    def login(username: str) -> Client:
+        response = client.post(
+            "/accounts/login/", {"username": username, "password": DEMO_PASSWORD}
+        )
+        assert response.status_code == 302, "demo login failed"
+        return client
+
+    return login
+
+
+def post_json(client: Client, path: str, payload: Any, **headers: str) -> Any:
+    return client.post(
+        path, data=json.dumps(payload), content_type="application/json", headers=headers
+    )
+
+
+@pytest.fixture
+def api_token(client: Client, demo: None) -> Callable[[str], str]:
+    def issue(username: str) -> str:
+        response = post_json(
+            client, "/api/v1/auth/token", {"username": username, "password": DEMO_PASSWORD}
+        )
+        assert response.status_code == 200, response.content
+        token: str = response.json()["token"]
+        return token
+
+    return issue

@@ -1,0 +1,110 @@
+"""The REST API at /api/v1: one NinjaAPI, one error shape, token and session auth.
+
+Every error leaves as `{"error": "<code>", "detail": ...}` with a 4xx status for anything
+the caller can fix; bad input never becomes a 500.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI, Redoc
+from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
+from ninja.renderers import JSONRenderer
+from ninja.security import SessionAuth
+
+from tongban.core.api import router as core_router
+from tongban.core.api_auth import BearerTokenAuth
+from tongban.core.calendar_api import router as calendar_router
+from tongban.core.errors import DomainError
+
+logger = logging.getLogger(__name__)
+
+
+class ChineseJSONRenderer(JSONRenderer):
+    # Chinese text leaves as UTF-8, not as \uXXXX escapes.
+    json_dumps_params = {"ensure_ascii": False}
+
+
+api = NinjaAPI(
+    title="通办 Tongban API",
+    version="1",
+    description="一件事一次办 政务服务平台接口。认证：`POST /api/v1/auth/token` 取得令牌后，"
+    "以 `Authorization: Bearer <token>` 调用；浏览器内已登录的会话同样有效。",
+    renderer=ChineseJSONRenderer(),
+    auth=[BearerTokenAuth(), SessionAuth(csrf=True)],
+    urls_namespace="api-v1",
+)
+
+HTTP_ERROR_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    422: "validation_error",
+    429: "too_many_requests",
+}
+
+
+def error_response(
+    request: HttpRequest, status: int, code: str, detail: Any
+) -> HttpResponse:
+    return api.create_response(request, {"error": code, "detail": detail}, status=status)
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    return error_response(request, 422, "validation_error", exc.errors)
+
+
+@api.exception_handler(AuthenticationError)
+def on_authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return error_response(request, 401, "unauthorized", "需要登录或提供有效的访问令牌")
+
+
+@api.exception_handler(AuthorizationError)
+def on_authorization_error(request: HttpRequest, exc: AuthorizationError) -> HttpResponse:
+    return error_response(request, 403, "forbidden", "无权执行此操作")
+
+
+@api.exception_handler(PermissionDenied)
+def on_permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return error_response(request, 403, "forbidden", str(exc) or "无权执行此操作")
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    detail = exc.message
+    if detail == "Cannot parse request body":
+        detail = "请求体不是有效的JSON"
+    code = HTTP_ERROR_CODES.get(exc.status_code, "error")
+    return error_response(request, exc.status_code, code, detail)
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return error_response(request, 404, "not_found", "资源不存在")
+
+
+@api.exception_handler(DomainError)
+def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return error_response(request, exc.status, exc.code, exc.detail)
+
+
+@api.exception_handler(Exception)
+def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    logger.exception("Unhandled API error", exc_info=exc)
+    return error_response(request, 500, "server_error", "服务器内部错误，请稍后重试")
+
+
+api.add_router("/", core_router)
+api.add_router("/calendar", calendar_router)
+
+# Redoc as an alternative reader; both are served from ninja's bundled static files.
+redoc = Redoc()

@@ -1,0 +1,30 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from tongban.core.demo import DEMO_PASSWORD, demo_accounts, load_demo_data
+from tongban.core.models import Role
+
+
+class Command(BaseCommand):
+    help = "Load the demo regions, departments, accounts and holiday calendar (idempotent)."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--quiet-logins", action="store_true", help="do not print the logins")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        report = load_demo_data()
+        if report.changed:
+            self.stdout.write(
+                f"演示数据已载入：新建 {report.created} 条，更新 {report.updated} 条，"
+                f"工作日历 {report.calendar_years} 个年度"
+            )
+        else:
+            self.stdout.write("演示数据已是最新，无需更改")
+        if options["quiet_logins"]:
+            return
+        self.stdout.write("")
+        self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
+        for account in demo_accounts():
+            label = Role(account.role).label
+            self.stdout.write(f"  {account.username:<28} {label:<12} {account.full_name}")

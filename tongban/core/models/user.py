@@ -1,0 +1,97 @@
+"""Accounts and role assignments scoped to a department and/or a region."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from .department import Department
+from .region import Region
+
+
+class Role(models.TextChoices):
+    CITIZEN = "citizen", "自然人"
+    COMPANY = "company", "法人"
+    CLERK = "clerk", "综合窗口受理人员"
+    APPROVER = "approver", "部门审批人员"
+    CATALOG_ADMIN = "catalog_admin", "事项管理员"
+    SUPERVISOR = "supervisor", "效能监督人员"
+    HOTLINE = "hotline", "12345话务员"
+    SYSADMIN = "sysadmin", "系统管理员"
+
+
+# Staff roles act for the government; the other two are the people served.
+STAFF_ROLES = frozenset(Role) - {Role.CITIZEN, Role.COMPANY}
+# Roles whose work belongs to one department; an assignment without one is meaningless.
+DEPARTMENT_ROLES = frozenset({Role.APPROVER})
+
+
+class User(AbstractUser):
+    full_name = models.CharField("姓名/名称", max_length=128, blank=True)
+    phone = models.CharField("手机号码", max_length=20, blank=True)
+    id_number = models.CharField("公民身份号码", max_length=18, blank=True)
+    uscc = models.CharField("统一社会信用代码", max_length=18, blank=True)
+
+    class Meta:
+        verbose_name = "用户"
+        verbose_name_plural = "用户"
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+    def role_codes(self) -> set[str]:
+        """Role codes of this user, cached on the instance for one request."""
+        cached: set[str] | None = getattr(self, "_role_codes", None)
+        if cached is None:
+            cached = set(self.role_assignments.values_list("role", flat=True))
+            self._role_codes = cached
+        return cached
+
+    def has_role(self, role: str) -> bool:
+        return role in self.role_codes()
+
+
+class RoleAssignment(models.Model):
+    user = models.ForeignKey(
+        User, verbose_name="用户", on_delete=models.CASCADE, related_name="role_assignments"
+    )
+    role = models.CharField("角色", max_length=32, choices=Role.choices)
+    department = models.ForeignKey(
+        Department,
+        verbose_name="所属部门",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="role_assignments",
+    )
+    region = models.ForeignKey(
+        Region,
+        verbose_name="管辖区划",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="role_assignments",
+    )
+
+    class Meta:
+        verbose_name = "角色授权"
+        verbose_name_plural = "角色授权"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "role", "department", "region"],
+                name="unique_role_assignment",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(role=Role.APPROVER) | models.Q(department__isnull=False),
+                name="approver_needs_department",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        scope = self.department or self.region or "全局"
+        return f"{self.user} · {self.get_role_display()} · {scope}"
+
+    def clean(self) -> None:
+        if self.role in DEPARTMENT_ROLES and self.department_id is None:
+            raise ValidationError({"department": "部门审批人员必须指定所属部门"})

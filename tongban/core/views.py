@@ -1,0 +1,143 @@
+"""Login landing, role home pages and the due-date calculator widget."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from . import workcalendar
+from .identifiers import mask_identifier
+from .models import AuditChainHead, AuditEvent, CalendarYear, Department, Role, RoleAssignment, User
+from .roles import primary_role
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    role = primary_role(_user(request))
+    if role is None:
+        return render(request, "core/home_no_role.html", status=403)
+    return redirect("role_home", role=role)
+
+
+def _departments_of(user: User, role: str) -> list[Department]:
+    assignments = user.role_assignments.filter(role=role).select_related(
+        "department__region", "region"
+    )
+    return [a.department for a in assignments if a.department is not None]
+
+
+def _regions_of(user: User, role: str) -> list[Any]:
+    return [
+        a.region
+        for a in user.role_assignments.filter(role=role).select_related("region")
+        if a.region is not None
+    ]
+
+
+def _people_context(user: User, role: str) -> dict[str, Any]:
+    return {
+        "masked_id_number": mask_identifier(user.id_number) if user.id_number else "",
+        "masked_phone": mask_identifier(user.phone) if user.phone else "",
+    }
+
+
+def _staff_context(user: User, role: str) -> dict[str, Any]:
+    today = timezone.localdate()
+    return {
+        "departments": _departments_of(user, role),
+        "regions": _regions_of(user, role),
+        "today": today,
+        "today_is_workday": workcalendar.is_working_day(today),
+    }
+
+
+def _catalog_admin_context(user: User, role: str) -> dict[str, Any]:
+    context = _staff_context(user, role)
+    context["all_departments"] = Department.objects.select_related("region").order_by(
+        "region_id", "name"
+    )
+    return context
+
+
+def _supervisor_context(user: User, role: str) -> dict[str, Any]:
+    context = _staff_context(user, role)
+    context["recent_events"] = AuditEvent.objects.order_by("-occurred_at", "-seq")[:15]
+    return context
+
+
+def _sysadmin_context(user: User, role: str) -> dict[str, Any]:
+    today = timezone.localdate()
+    context = _staff_context(user, role)
+    context.update(
+        {
+            "calendar_years": list(CalendarYear.objects.order_by("-year")[:5]),
+            "missing_year": workcalendar.missing_upcoming_year(today),
+            "role_counts": [
+                {"label": Role(row["role"]).label, "count": row["count"]}
+                for row in RoleAssignment.objects.values("role")
+                .annotate(count=Count("id"))
+                .order_by("role")
+            ],
+            "department_count": Department.objects.count(),
+            "audit_heads": list(AuditChainHead.objects.order_by("chain")),
+        }
+    )
+    return context
+
+
+HOME_CONTEXT: dict[str, Callable[[User, str], dict[str, Any]]] = {
+    Role.CITIZEN: _people_context,
+    Role.COMPANY: _people_context,
+    Role.CLERK: _staff_context,
+    Role.APPROVER: _staff_context,
+    Role.CATALOG_ADMIN: _catalog_admin_context,
+    Role.SUPERVISOR: _supervisor_context,
+    Role.HOTLINE: _staff_context,
+    Role.SYSADMIN: _sysadmin_context,
+}
+
+
+@login_required
+def role_home(request: HttpRequest, role: str) -> HttpResponse:
+    user = _user(request)
+    if role not in HOME_CONTEXT or not user.has_role(role):
+        raise PermissionDenied("您没有该角色的权限")
+    context = HOME_CONTEXT[role](user, role)
+    context["role"] = role
+    context["role_label"] = Role(role).label
+    return render(request, f"core/home_{role}.html", context)
+
+
+@login_required
+@require_GET
+def due_date_widget(request: HttpRequest) -> HttpResponse:
+    """htmx fragment: the due date for a start date and a number of working or natural days."""
+    error = ""
+    result = None
+    try:
+        start = datetime.date.fromisoformat(request.GET.get("start", ""))
+        days = int(request.GET.get("days", ""))
+        unit = request.GET.get("unit", "workday")
+        if days < 0 or days > 3650:
+            raise ValueError
+        if unit not in ("workday", "natural"):
+            raise ValueError
+        result = workcalendar.due_date(start, days, unit)
+    except ValueError:
+        error = "请填写有效的起算日期和0至3650之间的天数"
+    return render(request, "core/partials/due_date.html", {"result": result, "error": error})

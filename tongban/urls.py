@@ -1,0 +1,25 @@
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
+from django.urls import include, path
+
+from .api import api, redoc
+
+
+def redoc_page(request: HttpRequest) -> HttpResponse:
+    return redoc.render_page(request, api)
+
+
+admin.site.site_header = "通办 系统管理"
+admin.site.site_title = "通办 系统管理"
+admin.site.index_title = "基础数据维护"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/redoc", redoc_page, name="api-redoc"),
+    path("api/v1/", api.urls),
+    path("", include("tongban.core.urls")),
+]
+
+handler403 = "tongban.core.error_views.permission_denied"
+handler404 = "tongban.core.error_views.page_not_found"
+handler500 = "tongban.core.error_views.server_error"
