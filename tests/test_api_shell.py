@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -32,7 +33,9 @@ def test_token_is_stored_only_as_a_hash_and_issuing_is_audited(client: Client, a
     stored = ApiToken.objects.get()
     assert token not in stored.key_hash
     assert stored.expires_at > timezone.now()
-    assert AuditEvent.objects.filter(action="api_token_issued", actor__username="supervisor").exists()
+    assert AuditEvent.objects.filter(
+        action="api_token_issued", actor__username="supervisor"
+    ).exists()
 
 
 @pytest.mark.django_db
@@ -67,9 +70,7 @@ def test_session_auth_works_for_a_logged_in_browser(logged_in) -> None:
 
 @pytest.mark.django_db
 def test_malformed_json_is_400_not_500(client: Client) -> None:
-    response = client.post(
-        "/api/v1/auth/token", data="{not json", content_type="application/json"
-    )
+    response = client.post("/api/v1/auth/token", data="{not json", content_type="application/json")
     assert response.status_code == 400
     assert response.json() == {"error": "bad_request", "detail": "请求体不是有效的JSON"}
 
@@ -113,5 +114,5 @@ def test_docs_pages_load_their_scripts_from_this_server(client: Client, path: st
 
 
 def test_demo_password_is_what_the_readme_says() -> None:
-    readme = open("README.md", encoding="utf-8").read()
+    readme = Path("README.md").read_text(encoding="utf-8")
     assert DEMO_PASSWORD in readme

@@ -31,12 +31,16 @@ def _record(n: int, chain: str = "main") -> list[AuditEvent]:
 def _raw_update(seq: int, column: str, value: str) -> None:
     table = AuditEvent._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {table} SET {column} = %s WHERE chain = 'main' AND seq = %s", [value, seq])
+        cursor.execute(
+            f"UPDATE {table} SET {column} = %s WHERE chain = 'main' AND seq = %s", [value, seq]
+        )
 
 
 def _raw_delete(seq: int) -> None:
     with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {AuditEvent._meta.db_table} WHERE chain = 'main' AND seq = %s", [seq])
+        cursor.execute(
+            f"DELETE FROM {AuditEvent._meta.db_table} WHERE chain = 'main' AND seq = %s", [seq]
+        )
 
 
 def test_events_link_to_their_predecessor() -> None:

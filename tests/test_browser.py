@@ -103,7 +103,8 @@ def test_sysadmin_sees_missing_calendar_warning_and_cannot_open_citizen_home(
     assert page.url.endswith("/home/sysadmin/")
     assert page.get_by_test_id("calendar-missing-warning").is_visible()
     response = page.goto(f"{site}/home/citizen/")
-    assert response is not None and response.status == 403
+    assert response is not None
+    assert response.status == 403
     assert "无权访问" in page.content()
     page.close()
 

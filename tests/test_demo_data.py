@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.apps import apps
 from django.core import serializers
@@ -15,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _snapshot() -> str:
-    objects = []
+    objects: list[Any] = []
     for model in apps.get_app_config("core").get_models():
         objects.extend(model._default_manager.order_by("pk"))
     return serializers.serialize("json", objects)
@@ -43,8 +45,10 @@ def test_regions_form_the_gbt2260_tree() -> None:
     load_demo_data()
     lanshan = Region.objects.get(code="431127")
     assert lanshan.name == "蓝山县"
-    assert lanshan.parent is not None and lanshan.parent.code == "431100"
-    assert lanshan.parent.parent is not None and lanshan.parent.parent.code == "430000"
+    assert lanshan.parent is not None
+    assert lanshan.parent.code == "431100"
+    assert lanshan.parent.parent is not None
+    assert lanshan.parent.parent.code == "430000"
     assert Region.objects.get(code="421000").parent_id == "420000"  # 荆州 under 湖北
     assert {r.level for r in Region.objects.all()} == {"province", "prefecture", "county"}
 

@@ -25,7 +25,9 @@ from tongban.core.identifiers import (
 TODAY = datetime.date(2026, 11, 21)
 
 
-@pytest.mark.parametrize("number", ["360426199101010071", "120103198806018241", "11010519491231002X"])
+@pytest.mark.parametrize(
+    "number", ["360426199101010071", "120103198806018241", "11010519491231002X"]
+)
 def test_published_resident_ids_are_valid(number: str) -> None:
     check = validate_resident_id(number, today=TODAY)
     assert check.valid, check.reason
@@ -131,7 +133,11 @@ def test_organisation_code_check_known_value() -> None:
 
 @pytest.mark.parametrize(
     ("raw", "normalized"),
-    [("13807300001", "13807300001"), ("+86 138-0730-0001", "13807300001"), ("008619912345678", "19912345678")],
+    [
+        ("13807300001", "13807300001"),
+        ("+86 138-0730-0001", "13807300001"),
+        ("008619912345678", "19912345678"),
+    ],
 )
 def test_mobile_numbers(raw: str, normalized: str) -> None:
     check = validate_phone(raw)

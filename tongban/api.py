@@ -52,9 +52,7 @@ HTTP_ERROR_CODES = {
 }
 
 
-def error_response(
-    request: HttpRequest, status: int, code: str, detail: Any
-) -> HttpResponse:
+def error_response(request: HttpRequest, status: int, code: str, detail: Any) -> HttpResponse:
     return api.create_response(request, {"error": code, "detail": detail}, status=status)
 
 

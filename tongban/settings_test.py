@@ -4,11 +4,14 @@ import os
 
 os.environ.setdefault("TONGBAN_DEMO", "1")
 
-from tongban.settings import *  # noqa: E402,F403
-from tongban.settings import STORAGES  # noqa: E402
+from tongban.settings import *  # noqa: F403
+from tongban.settings import STORAGES
 
 # Hashing with PBKDF2's full iteration count costs ~0.3 s a login; tests log in a lot.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Tests render templates without running collectstatic first.
-STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+STORAGES = {
+    **STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 WHITENOISE_AUTOREFRESH = True

@@ -44,7 +44,16 @@ class DepartmentAdmin(admin.ModelAdmin):
 class AuditEventAdmin(admin.ModelAdmin):
     """Read-only: the audit trail is append-only, even for administrators."""
 
-    list_display = ["seq", "chain", "occurred_at", "actor_name", "role", "action", "object_type", "object_id"]
+    list_display = [
+        "seq",
+        "chain",
+        "occurred_at",
+        "actor_name",
+        "role",
+        "action",
+        "object_type",
+        "object_id",
+    ]
     list_filter = ["chain", "action", "object_type"]
     search_fields = ["object_id", "actor_name", "request_id"]
 

@@ -173,7 +173,7 @@ class CalendarYearAdmin(admin.ModelAdmin):
                 name="core_calendaryear_import",
             )
         ]
-        return extra + super().get_urls()  # type: ignore[operator]
+        return extra + super().get_urls()
 
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
@@ -189,10 +189,14 @@ class CalendarYearAdmin(admin.ModelAdmin):
             try:
                 row = import_year_schedule(form.cleaned_data["schedule"], _actor(request))
             except DomainError as error:
-                form.add_error(None, ValidationError(["导入失败，未做任何修改：", *_error_lines(error)]))
+                form.add_error(
+                    None, ValidationError(["导入失败，未做任何修改：", *_error_lines(error)])
+                )
             else:
                 self.message_user(
-                    request, f"已导入 {row.year} 年节假日安排，该年到期日不再标为暂估", messages.SUCCESS
+                    request,
+                    f"已导入 {row.year} 年节假日安排，该年到期日不再标为暂估",
+                    messages.SUCCESS,
                 )
                 return HttpResponseRedirect(reverse("admin:core_calendaryear_changelist"))
         context = {

@@ -60,7 +60,7 @@ class MeOut(Schema):
 def me(request: HttpRequest) -> MeOut:
     user = request.user
     assert isinstance(user, User)
-    assignments = user.role_assignments.select_related("department", "region")
+    assignments = [a for group in user.assignments_by_role().values() for a in group]
     return MeOut(
         username=user.username,
         full_name=user.full_name,

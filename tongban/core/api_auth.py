@@ -24,7 +24,9 @@ def _hash(raw: str) -> str:
 
 
 @transaction.atomic
-def issue_api_token(request: HttpRequest | None, username: str, password: str) -> tuple[str, ApiToken]:
+def issue_api_token(
+    request: HttpRequest | None, username: str, password: str
+) -> tuple[str, ApiToken]:
     """Check the credentials and issue a token; the raw token is returned once, never stored."""
     user = authenticate(request, username=username, password=password)
     if user is None or not user.is_active:

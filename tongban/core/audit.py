@@ -122,7 +122,9 @@ def _verify_chain(chain: str, events: Iterator[AuditEvent]) -> tuple[int, ChainB
         if event.seq != expected_seq:
             return checked, ChainBreak(chain, expected_seq, f"第{expected_seq}条事件缺失")
         if event.prev_hash != prev_hash:
-            return checked, ChainBreak(chain, event.seq, "前一事件哈希不符（其前的事件被改动或删除）")
+            return checked, ChainBreak(
+                chain, event.seq, "前一事件哈希不符（其前的事件被改动或删除）"
+            )
         if event_hash(event) != event.hash:
             return checked, ChainBreak(chain, event.seq, "事件内容与哈希不符（本事件被改动）")
         prev_hash = event.hash
@@ -131,7 +133,9 @@ def _verify_chain(chain: str, events: Iterator[AuditEvent]) -> tuple[int, ChainB
     last_seq = expected_seq - 1
     if head is not None and (head.last_seq != last_seq or head.last_hash != prev_hash):
         return checked, ChainBreak(
-            chain, last_seq + 1, f"链头记录到第{head.last_seq}条，但只找到{last_seq}条（末尾事件被删除）"
+            chain,
+            last_seq + 1,
+            f"链头记录到第{head.last_seq}条，但只找到{last_seq}条（末尾事件被删除）",
         )
     return checked, None
 

@@ -20,7 +20,9 @@ def _respond(request: HttpRequest, status: int) -> HttpResponse:
             status=status,
             json_dumps_params={"ensure_ascii": False},
         )
-    return render(request, "error.html", {"status": status, "title": title, "text": text}, status=status)
+    return render(
+        request, "error.html", {"status": status, "title": title, "text": text}, status=status
+    )
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.utils import timezone
@@ -156,7 +157,7 @@ def make_resident_id(prefix17: str) -> str:
     return prefix17 + resident_id_check_char(prefix17)
 
 
-VALIDATORS = {
+VALIDATORS: dict[str, Callable[[str], IdentifierCheck]] = {
     "resident_id": validate_resident_id,
     "uscc": validate_uscc,
     "phone": validate_phone,

@@ -10,19 +10,13 @@ from typing import Any
 
 import rules
 
-from .models import Department, Region, Role, User
+from .models import Department, Region, Role, RoleAssignment, User
 
 
-def _assignments(user: Any, role: str) -> list[Any]:
+def _assignments(user: Any, role: str) -> list[RoleAssignment]:
     if not getattr(user, "is_authenticated", False) or not isinstance(user, User):
         return []
-    cached: dict[str, list[Any]] | None = getattr(user, "_assignments_by_role", None)
-    if cached is None:
-        cached = {}
-        for assignment in user.role_assignments.select_related("region"):
-            cached.setdefault(assignment.role, []).append(assignment)
-        user._assignments_by_role = cached
-    return cached.get(role, [])
+    return user.assignments_by_role().get(role, [])
 
 
 def has_role(role: str) -> Any:

@@ -16,7 +16,16 @@ from django.views.decorators.http import require_GET
 
 from . import workcalendar
 from .identifiers import mask_identifier
-from .models import AuditChainHead, AuditEvent, CalendarYear, Department, Role, RoleAssignment, User
+from .models import (
+    AuditChainHead,
+    AuditEvent,
+    CalendarYear,
+    Department,
+    Region,
+    Role,
+    RoleAssignment,
+    User,
+)
 from .roles import primary_role
 
 
@@ -35,18 +44,12 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def _departments_of(user: User, role: str) -> list[Department]:
-    assignments = user.role_assignments.filter(role=role).select_related(
-        "department__region", "region"
-    )
+    assignments = user.assignments_by_role().get(role, [])
     return [a.department for a in assignments if a.department is not None]
 
 
-def _regions_of(user: User, role: str) -> list[Any]:
-    return [
-        a.region
-        for a in user.role_assignments.filter(role=role).select_related("region")
-        if a.region is not None
-    ]
+def _regions_of(user: User, role: str) -> list[Region]:
+    return [a.region for a in user.assignments_by_role().get(role, []) if a.region is not None]
 
 
 def _people_context(user: User, role: str) -> dict[str, Any]:

@@ -19,6 +19,9 @@ class AuditChainHead(models.Model):
         verbose_name = "审计链头"
         verbose_name_plural = "审计链头"
 
+    def __str__(self) -> str:
+        return f"{self.chain} #{self.last_seq}"
+
 
 class AppendOnlyError(RuntimeError):
     pass

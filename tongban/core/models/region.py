@@ -64,6 +64,10 @@ class Region(models.Model):
     def __str__(self) -> str:
         return f"{self.name}（{self.code}）"
 
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.level = region_level_for_code(self.code)
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
     def clean(self) -> None:
         self.level = region_level_for_code(self.code)
         expected = expected_parent_code(self.code)
@@ -74,10 +78,6 @@ class Region(models.Model):
             allowed.add(self.code[:2] + "0000")
         if (self.parent_id or None) not in allowed:
             raise ValidationError({"parent": f"上级区划应为 {expected}"})
-
-    def save(self, *args: object, **kwargs: object) -> None:
-        self.level = region_level_for_code(self.code)
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
 
     def code_prefix(self) -> str:
         """The digits every descendant's code starts with (used for scope checks)."""

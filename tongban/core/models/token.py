@@ -21,3 +21,6 @@ class ApiToken(models.Model):
     class Meta:
         verbose_name = "API令牌"
         verbose_name_plural = "API令牌"
+
+    def __str__(self) -> str:
+        return f"{self.user} 的令牌（{self.expires_at:%Y-%m-%d %H:%M} 过期）"

@@ -40,13 +40,18 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.full_name or self.username
 
-    def role_codes(self) -> set[str]:
-        """Role codes of this user, cached on the instance for one request."""
-        cached: set[str] | None = getattr(self, "_role_codes", None)
+    def assignments_by_role(self) -> dict[str, list[RoleAssignment]]:
+        """This user's role assignments, loaded once per instance (i.e. once per request)."""
+        cached: dict[str, list[RoleAssignment]] | None = getattr(self, "_assignments", None)
         if cached is None:
-            cached = set(self.role_assignments.values_list("role", flat=True))
-            self._role_codes = cached
+            cached = {}
+            for assignment in self.role_assignments.select_related("department__region", "region"):
+                cached.setdefault(assignment.role, []).append(assignment)
+            self._assignments = cached
         return cached
+
+    def role_codes(self) -> set[str]:
+        return set(self.assignments_by_role())
 
     def has_role(self, role: str) -> bool:
         return role in self.role_codes()

@@ -14,5 +14,7 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(f"审计链完整：共校验 {report.checked} 条事件"))
             return
         for problem in report.breaks:
-            self.stderr.write(f"审计链断裂：链 {problem.chain} 第 {problem.seq} 条：{problem.problem}")
+            self.stderr.write(
+                f"审计链断裂：链 {problem.chain} 第 {problem.seq} 条：{problem.problem}"
+            )
         raise CommandError(f"审计链校验失败（{len(report.breaks)} 处断裂）")

@@ -35,7 +35,9 @@ class Command(BaseCommand):
             source=CalendarSource.CHINESECALENDAR
         )
         for row in kept.order_by("year"):
-            self.stdout.write(f"保留管理员维护的 {row.year} 年（{row.get_source_display()}），未覆盖")
+            self.stdout.write(
+                f"保留管理员维护的 {row.year} 年（{row.get_source_display()}），未覆盖"
+            )
         unknown = [y for y in range(first, last + 1) if y not in known]
         if unknown:
             self.stdout.write(
