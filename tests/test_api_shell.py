@@ -81,7 +81,9 @@ def test_missing_fields_are_422_with_details(client: Client) -> None:
     assert response.status_code == 422
     body = response.json()
     assert body["error"] == "validation_error"
-    assert any("password" in item["loc"] for item in body["detail"])
+    (item,) = body["detail"]
+    assert item["loc"] == ["body", "payload", "password"]
+    assert item["msg"] == "缺少必填项"
 
 
 @pytest.mark.django_db
@@ -100,6 +102,7 @@ def test_openapi_document_is_3_1_and_lists_the_shell(client: Client) -> None:
     for path in ("/api/v1/auth/token", "/api/v1/me", "/api/v1/identifiers/validate"):
         assert path in spec["paths"]
     assert "BearerTokenAuth" in spec["components"]["securitySchemes"]
+    assert "以用户名和密码换取访问令牌".encode() in response.content  # Chinese not escaped
 
 
 @pytest.mark.django_db

@@ -17,7 +17,16 @@ from tongban.core.calendar_actions import (
     set_calendar_day,
 )
 from tongban.core.errors import DomainError
-from tongban.core.models import AuditEvent, CalendarDay, CalendarSource, CalendarYear, DayKind, User
+from tongban.core.models import (
+    AuditEvent,
+    CalendarDay,
+    CalendarSource,
+    CalendarYear,
+    DayKind,
+    Role,
+    RoleAssignment,
+    User,
+)
 
 D = datetime.date.fromisoformat
 EXAMPLE_FILE = Path(__file__).resolve().parent.parent / "docs/examples/calendar-2027-example.txt"
@@ -291,6 +300,18 @@ def test_admin_import_page(admin_client, calendar):
     done = admin_client.post(IMPORT_URL, {"file": upload})
     assert done.status_code == 302
     assert CalendarYear.objects.get(year=2027).source == CalendarSource.NOTICE_IMPORT
+
+
+def test_sysadmin_role_may_import_in_the_admin(client, calendar):
+    # Sysadmins hold the `rules` role, not Django model permissions.
+    user = User.objects.create_user("sys", password="pw", is_staff=True)
+    RoleAssignment.objects.create(user=user, role=Role.SYSADMIN)
+    client.force_login(user)
+    assert "日历年度" in client.get("/admin/").content.decode()
+    assert client.get("/admin/core/calendaryear/").status_code == 200
+    done = client.post(IMPORT_URL, {"text": VALID_2027})
+    assert done.status_code == 302
+    assert AuditEvent.objects.get(action="calendar_imported").actor == user
 
 
 def test_admin_import_is_refused_without_the_permission(client, db):

@@ -112,3 +112,17 @@ def test_due_date_widget_renders_a_result_and_errors(logged_in) -> None:
     assert "2026年10月8日" in ok.content.decode()
     bad = client.get("/tools/due-date/", {"start": "yesterday", "days": "1"})
     assert "请填写有效的起算日期" in bad.content.decode()
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"start": "2026-09-30", "days": "-1"},
+        {"start": "2026-09-30", "days": "3651"},
+        {"start": "2026-09-30", "days": "1", "unit": "hours"},
+    ],
+)
+def test_due_date_widget_rejects_out_of_range_input(logged_in, params) -> None:
+    response = logged_in("clerk").get("/tools/due-date/", params)
+    assert response.status_code == 200
+    assert "请填写有效的起算日期和0至3650之间的天数" in response.content.decode()

@@ -1,12 +1,22 @@
 from django.contrib import admin
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import include, path
+from ninja.responses import NinjaJSONEncoder
 
 from .api import api, redoc
 
 
 def redoc_page(request: HttpRequest) -> HttpResponse:
     return redoc.render_page(request, api)
+
+
+def openapi_json(request: HttpRequest) -> HttpResponse:
+    # ninja's own view escapes non-ASCII; the spec is full of Chinese summaries.
+    return JsonResponse(
+        api.get_openapi_schema(),
+        encoder=NinjaJSONEncoder,
+        json_dumps_params={"ensure_ascii": False},
+    )
 
 
 admin.site.site_header = "通办 系统管理"
@@ -16,6 +26,7 @@ admin.site.index_title = "基础数据维护"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/redoc", redoc_page, name="api-redoc"),
+    path("api/v1/openapi.json", openapi_json, name="api-openapi-json"),
     path("api/v1/", api.urls),
     path("", include("tongban.core.urls")),
 ]

@@ -47,6 +47,16 @@ def _error_lines(error: DomainError) -> list[str]:
     return [line for line in str(error.detail).splitlines() if line]
 
 
+class _SysadminVisible:
+    """Sysadmins (a `rules` role, not Django model permissions) see both calendar pages."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return _can_edit(request) or super().has_module_permission(request)  # type: ignore[misc]
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _can_edit(request) or super().has_view_permission(request, obj)  # type: ignore[misc]
+
+
 class YearFilter(admin.SimpleListFilter):
     title = "年份"
     parameter_name = "year"
@@ -79,7 +89,7 @@ class CalendarDayForm(forms.ModelForm):
 
 
 @admin.register(CalendarDay)
-class CalendarDayAdmin(admin.ModelAdmin):
+class CalendarDayAdmin(_SysadminVisible, admin.ModelAdmin):
     form = CalendarDayForm
     list_display = ["date", "weekday", "kind", "name"]
     list_filter = [YearFilter, "kind"]
@@ -145,7 +155,7 @@ class ScheduleImportForm(forms.Form):
 
 
 @admin.register(CalendarYear)
-class CalendarYearAdmin(admin.ModelAdmin):
+class CalendarYearAdmin(_SysadminVisible, admin.ModelAdmin):
     list_display = ["year", "source", "notice", "updated_at", "days_link"]
     list_filter = ["source"]
     search_fields = ["notice"]

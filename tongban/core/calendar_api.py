@@ -19,7 +19,7 @@ from .errors import DomainError
 
 router = Router(tags=["工作日历"])
 
-MAX_DAYS = 3650  # ten years: longer than any statutory or promised limit
+MAX_DAYS = workcalendar.MAX_DAYS
 
 
 class ErrorOut(Schema):

@@ -135,12 +135,7 @@ def due_date_widget(request: HttpRequest) -> HttpResponse:
     try:
         start = datetime.date.fromisoformat(request.GET.get("start", ""))
         days = int(request.GET.get("days", ""))
-        unit = request.GET.get("unit", "workday")
-        if days < 0 or days > 3650:
-            raise ValueError
-        if unit not in ("workday", "natural"):
-            raise ValueError
-        result = workcalendar.due_date(start, days, unit)
+        result = workcalendar.due_date(start, days, request.GET.get("unit", "workday"))
     except ValueError:
-        error = "请填写有效的起算日期和0至3650之间的天数"
+        error = f"请填写有效的起算日期和0至{workcalendar.MAX_DAYS}之间的天数"
     return render(request, "core/partials/due_date.html", {"result": result, "error": error})

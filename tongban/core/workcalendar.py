@@ -44,6 +44,9 @@ Unit = Literal["workday", "natural"]
 Revision = tuple[int, datetime.datetime | None]
 
 
+MAX_DAYS = 3650  # ten years: longer than any statutory or promised limit
+
+
 @dataclass(frozen=True)
 class DueDate:
     start: datetime.date
@@ -113,10 +116,10 @@ class WorkCalendar:
     def add_natural_days(self, start: datetime.date, days: int) -> DueDate:
         """Start + N calendar days; a period ending on a rest day ends on the next working day.
 
-        民法典 §203: "期间的最后一日是法定休假日的，以法定休假日结束的次日为期间的最后一日"
-        (the same rule as 民事诉讼法 §85 and 行政诉讼法 §100). Rest days here are weekends and
-        holidays that are not make-up working days: in practice (and in the courts) a weekend
-        is a 法定休假日 too, and a 调休上班 Saturday is an ordinary working day.
+        民法典 §203: "期间的最后一日是法定休假日的，以法定休假日结束的次日为期间的最后一日".
+        Rest days here are weekends and holidays, but not make-up working days: the
+        long-standing reading counts a weekend as a 法定休假日 and follows 调休 (the former
+        民通意见 §198 said so explicitly), so a worked Saturday ends a period normally.
         0 days gives the start day itself, as for working days.
         """
         _check_days(days)
@@ -173,6 +176,8 @@ def _between(days: list[datetime.date], start: datetime.date, end: datetime.date
 def _check_days(days: int) -> None:
     if days < 0:
         raise ValueError("天数不能为负数")
+    if days > MAX_DAYS:
+        raise ValueError(f"天数不能超过{MAX_DAYS}")
 
 
 # --- the per-process cache -------------------------------------------------------------
