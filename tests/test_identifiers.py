@@ -16,6 +16,7 @@ from tongban.core.identifiers import (
     make_resident_id,
     make_uscc,
     mask_identifier,
+    mask_phone,
     organisation_code_check_char,
     validate_phone,
     validate_resident_id,
@@ -154,6 +155,7 @@ def test_bad_mobile_numbers(raw: str) -> None:
 
 def test_masking_keeps_only_ends() -> None:
     assert mask_identifier("360426199101010071") == "360426********0071"
+    assert mask_phone("13807300001") == "138****0001"
 
 
 @pytest.mark.parametrize(

@@ -126,3 +126,15 @@ def test_due_date_widget_rejects_out_of_range_input(logged_in, params) -> None:
     response = logged_in("clerk").get("/tools/due-date/", params)
     assert response.status_code == 200
     assert "请填写有效的起算日期和0至3650之间的天数" in response.content.decode()
+
+
+def test_server_error_page_is_chinese_html_or_api_json(rf) -> None:
+    from tongban.core.error_views import server_error
+
+    page = server_error(rf.get("/home/clerk/"))
+    assert page.status_code == 500
+    assert "系统繁忙" in page.content.decode()
+    api = server_error(rf.get("/api/v1/me"))
+    assert api.status_code == 500
+    assert api["Content-Type"] == "application/json"
+    assert api.content.decode() == '{"error": "server_error", "detail": "系统繁忙"}'

@@ -1,10 +1,75 @@
 """Admin pages for the system administrator (系统管理员)."""
 
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db import models
+from django.forms import BaseInlineFormSet, ModelForm
+from django.http import HttpRequest
 
 from . import admin_calendar  # noqa: F401  (registers the calendar pages)
-from .models import AuditEvent, Department, Region, RoleAssignment, User
+from .audit import record_event, snapshot
+from .models import AuditEvent, Department, Region, Role, RoleAssignment, User
+
+# Never copied into the audit trail: secrets, and fields that change on every login.
+UNAUDITED_FIELDS = ("password", "last_login")
+
+
+def _audit(
+    request: HttpRequest, action: str, obj: models.Model, before: dict[str, Any] | None
+) -> None:
+    after = None if action.endswith("deleted") else snapshot(obj, UNAUDITED_FIELDS)
+    if before == after:
+        return
+    actor = request.user if isinstance(request.user, User) else None
+    record_event(
+        action=action,
+        object_type=obj._meta.model_name or "",
+        # A deleted row has lost its pk by now; its snapshot still has it.
+        object_id=str(obj.pk if obj.pk is not None else (before or {}).get("id", "")),
+        actor=actor,
+        role=Role.SYSADMIN,
+        before=before,
+        after=after,
+    )
+
+
+def _stored(obj: models.Model) -> dict[str, Any] | None:
+    stored = type(obj)._default_manager.filter(pk=obj.pk).first() if obj.pk else None
+    return snapshot(stored, UNAUDITED_FIELDS) if stored is not None else None
+
+
+class AuditedAdmin(admin.ModelAdmin):
+    """Admin saves and deletes append an audit event inside the admin's own transaction
+    (Django wraps each change view in one), so the edit and its record commit together."""
+
+    def save_model(self, request: HttpRequest, obj: Any, form: ModelForm, change: bool) -> None:
+        before = _stored(obj) if change else None
+        super().save_model(request, obj, form, change)
+        _audit(request, "admin_changed" if change else "admin_created", obj, before)
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        before = _stored(obj)
+        _audit(request, "admin_deleted", obj, before)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        for obj in queryset:
+            _audit(request, "admin_deleted", obj, _stored(obj))
+        super().delete_queryset(request, queryset)
+
+    def save_formset(
+        self, request: HttpRequest, form: ModelForm, formset: BaseInlineFormSet, change: bool
+    ) -> None:
+        befores = {id(f.instance): _stored(f.instance) for f in formset.forms if f.instance.pk}
+        super().save_formset(request, form, formset, change)
+        for obj in formset.new_objects:
+            _audit(request, "admin_created", obj, None)
+        for obj, _fields in formset.changed_objects:
+            _audit(request, "admin_changed", obj, befores.get(id(obj)))
+        for obj in formset.deleted_objects:
+            _audit(request, "admin_deleted", obj, befores.get(id(obj)))
 
 
 class RoleAssignmentInline(admin.TabularInline):
@@ -14,7 +79,7 @@ class RoleAssignmentInline(admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(AuditedAdmin, BaseUserAdmin):
     inlines = [RoleAssignmentInline]
     list_display = ["username", "full_name", "phone", "is_active", "is_staff"]
     search_fields = ["username", "full_name", "phone"]
@@ -25,7 +90,7 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(Region)
-class RegionAdmin(admin.ModelAdmin):
+class RegionAdmin(AuditedAdmin):
     list_display = ["code", "name", "level", "parent"]
     list_filter = ["level"]
     search_fields = ["code", "name"]
@@ -33,7 +98,7 @@ class RegionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
+class DepartmentAdmin(AuditedAdmin):
     list_display = ["name", "code", "region", "uscc", "kind", "is_active"]
     list_filter = ["kind", "is_active"]
     search_fields = ["name", "code", "uscc"]

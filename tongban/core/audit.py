@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from .models import AuditChainHead, AuditEvent, User
@@ -94,6 +94,19 @@ def record_event(
         head.last_hash = event.hash
         head.save(update_fields=["last_seq", "last_hash"])
     return event
+
+
+def snapshot(obj: models.Model, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A JSON-safe summary of a row's own fields, for an event's before/after."""
+    result: dict[str, Any] = {}
+    for field in obj._meta.concrete_fields:
+        if field.name in exclude:
+            continue
+        value = getattr(obj, field.attname)
+        result[field.name] = (
+            value if isinstance(value, (str, int, bool, type(None))) else str(value)
+        )
+    return result
 
 
 @dataclass(frozen=True)

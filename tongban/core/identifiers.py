@@ -169,3 +169,10 @@ def mask_identifier(value: str) -> str:
     if len(value) <= 10:
         return value[:2] + "*" * max(len(value) - 2, 0)
     return value[:6] + "*" * (len(value) - 10) + value[-4:]
+
+
+def mask_phone(value: str) -> str:
+    """138****0001: the carrier prefix and last four digits, as on SMS notices."""
+    if len(value) < 8:
+        return "*" * len(value)
+    return value[:3] + "*" * (len(value) - 7) + value[-4:]

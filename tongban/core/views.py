@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from . import workcalendar
-from .identifiers import mask_identifier
+from .identifiers import mask_identifier, mask_phone
 from .models import (
     AuditChainHead,
     AuditEvent,
@@ -55,7 +55,7 @@ def _regions_of(user: User, role: str) -> list[Region]:
 def _people_context(user: User, role: str) -> dict[str, Any]:
     return {
         "masked_id_number": mask_identifier(user.id_number) if user.id_number else "",
-        "masked_phone": mask_identifier(user.phone) if user.phone else "",
+        "masked_phone": mask_phone(user.phone) if user.phone else "",
     }
 
 
