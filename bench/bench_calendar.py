@@ -18,7 +18,7 @@ os.environ.setdefault("TONGBAN_DEMO", "1")
 os.environ["DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3"
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tongban.settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
