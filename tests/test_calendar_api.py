@@ -4,20 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tongban.core import workcalendar
-from tongban.core.calendar_actions import seed_calendar_from_chinesecalendar
-
 DUE = "/api/v1/calendar/due-date"
 WORKDAYS = "/api/v1/calendar/workdays"
-
-
-@pytest.fixture
-def calendar(db):
-    """2025–2026 from chinesecalendar; 2027 is not covered (no published schedule)."""
-    workcalendar.invalidate_calendar_cache()
-    seed_calendar_from_chinesecalendar(range(2025, 2027))
-    yield
-    workcalendar.invalidate_calendar_cache()
 
 
 def _due(client, start, days, unit=None):

@@ -12,7 +12,7 @@ import datetime
 import pytest
 
 from tongban.core import workcalendar
-from tongban.core.calendar_actions import seed_calendar_from_chinesecalendar, set_calendar_day
+from tongban.core.calendar_actions import set_calendar_day
 from tongban.core.models import CalendarDay, CalendarYear, DayKind
 from tongban.core.workcalendar import (
     add_natural_days,
@@ -59,15 +59,6 @@ MAKEUP_2026 = ["2026-01-04", "2026-02-14", "2026-02-28", "2026-05-09", "2026-09-
 
 ORDINARY_WORKDAYS = ["2025-03-12", "2025-10-09", "2026-01-05", "2026-02-24", "2026-10-08"]
 ORDINARY_WEEKENDS = ["2025-03-15", "2025-10-12", "2026-02-01", "2026-10-11", "2026-12-27"]
-
-
-@pytest.fixture
-def calendar(db):
-    """2024–2026 from chinesecalendar; 2027 left uncovered on purpose."""
-    workcalendar.invalidate_calendar_cache()
-    seed_calendar_from_chinesecalendar(range(2024, 2027))
-    yield
-    workcalendar.invalidate_calendar_cache()
 
 
 @pytest.mark.parametrize("day", HOLIDAYS_2025 + HOLIDAYS_2026)
