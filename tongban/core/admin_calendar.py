@@ -21,13 +21,12 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
 from .calendar_actions import check_calendar_day, import_year_schedule, set_calendar_day
-from .calendar_schedule import decode_schedule_bytes
+from .calendar_schedule import decode_schedule_bytes, weekday_name
 from .errors import DomainError
 from .models import CalendarDay, CalendarYear, User
 
 EDIT_PERMISSION = "core.edit_calendar"
 MAX_UPLOAD_BYTES = 64 * 1024  # a year's schedule is a few hundred bytes
-WEEKDAY_NAMES = "一二三四五六日"
 PLACEHOLDER = """# 国务院办公厅关于2027年部分节假日安排的通知
 年份: 2027
 通知: 国办发明电〔2026〕X号
@@ -99,7 +98,7 @@ class CalendarDayAdmin(_SysadminVisible, admin.ModelAdmin):
 
     @admin.display(description="星期")
     def weekday(self, obj: CalendarDay) -> str:
-        return f"星期{WEEKDAY_NAMES[obj.date.weekday()]}"
+        return weekday_name(obj.date)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         # The date is the primary key: changing it in the form would copy the row, not move it.

@@ -17,13 +17,12 @@ from typing import Any
 from django.db import transaction
 
 from .audit import record_event
-from .calendar_schedule import parse_year_schedule
+from .calendar_schedule import makeup_day_problem, parse_year_schedule
 from .errors import DomainError
 from .models import CalendarDay, CalendarSource, CalendarYear, DayKind, User
 from .workcalendar import invalidate_calendar_cache
 
 OBJECT_TYPE = "calendar_year"
-WEEKDAY_NAMES = "一二三四五六日"
 
 # chinesecalendar names holidays in English; the platform shows them in Chinese.
 PACKAGE_HOLIDAY_NAMES = {
@@ -187,12 +186,9 @@ def check_calendar_day(day: datetime.date, kind: str | None, name: str) -> None:
         raise DomainError("calendar_day_invalid", f"未知的日期类型“{kind}”")
     if len(name) > 32:
         raise DomainError("calendar_day_invalid", "节日名称不能超过32个字")
-    if kind == DayKind.WORKDAY and day.weekday() < 5:
-        raise DomainError(
-            "calendar_day_invalid",
-            f"{day.isoformat()} 是星期{WEEKDAY_NAMES[day.weekday()]}，本来就是工作日，"
-            "不能设为调休上班日",
-        )
+    problem = makeup_day_problem(day) if kind == DayKind.WORKDAY else None
+    if problem:
+        raise DomainError("calendar_day_invalid", problem)
     if not CalendarYear.objects.filter(year=day.year).exists():
         # Editing one day must not make a year look covered: the rest of it would be a
         # guess presented as fact.

@@ -42,6 +42,21 @@ MAX_RANGE_DAYS = 31
 MAX_ERRORS = 20
 WEEKDAY_NAMES = "一二三四五六日"
 
+
+def weekday_name(day: datetime.date) -> str:
+    return f"星期{WEEKDAY_NAMES[day.weekday()]}"
+
+
+def makeup_day_problem(day: datetime.date) -> str | None:
+    """Why `day` cannot be a make-up working day (调休上班日 replace a Saturday or Sunday)."""
+    if day.weekday() < 5:
+        return (
+            f"{day.isoformat()} 是{weekday_name(day)}，本来就是工作日，"
+            "不能列为调休上班日（调休上班日应为周六或周日）"
+        )
+    return None
+
+
 HOLIDAY_WORDS = ("放假调休", "放假", "休息", "休假")
 WORKDAY_WORDS = ("调休上班", "上班", "补班")
 _KIND_BY_WORD = {w: DayKind.HOLIDAY for w in HOLIDAY_WORDS} | {
@@ -121,11 +136,9 @@ def _parse_part(part: str, year: int) -> tuple[list[datetime.date], str]:
     days = [first + datetime.timedelta(days=i) for i in range(length)]
     if kind == DayKind.WORKDAY:
         for day in days:
-            if day.weekday() < 5:
-                raise _LineError(
-                    f"{day.isoformat()} 是星期{WEEKDAY_NAMES[day.weekday()]}，本来就是工作日，"
-                    "不能列为调休上班日（调休上班日应为周六或周日）"
-                )
+            problem = makeup_day_problem(day)
+            if problem:
+                raise _LineError(problem)
     return days, kind
 
 

@@ -15,11 +15,3 @@ class DomainError(Exception):
         self.detail = detail
         if status is not None:
             self.status = status
-
-
-class NotAllowed(DomainError):
-    status = 403
-
-
-class Conflict(DomainError):
-    status = 409
