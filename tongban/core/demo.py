@@ -76,6 +76,16 @@ DEPARTMENTS: list[DemoDepartment] = [
     DemoDepartment("yy-shenpi", "岳阳市行政审批服务局", "行政审批", YY, DepartmentKind.APPROVAL_BUREAU, "11", "0730-8880006"),
     DemoDepartment("yy-zhengwu", "岳阳市政务服务中心", "政务服务中心", YY, DepartmentKind.SERVICE_CENTER, "12", "0730-12345"),
     DemoDepartment("ls-shenpi", "蓝山县行政审批服务局", "行政审批", "431127", DepartmentKind.APPROVAL_BUREAU, "11", "0746-2222001"),
+    DemoDepartment("yy-fuyou", "岳阳市妇幼保健院", "妇幼保健院", YY, DepartmentKind.PUBLIC_INSTITUTION, "12", "0730-8880007"),
+    DemoDepartment("yy-fagai", "岳阳市发展和改革委员会", "发展改革", YY, DepartmentKind.GOVERNMENT, "11", "0730-8880008"),
+    DemoDepartment("yy-fayuan", "岳阳市中级人民法院", "中级法院", YY, DepartmentKind.GOVERNMENT, "11", "0730-8880009"),
+    DemoDepartment("yy-xiaofang", "岳阳市消防救援支队", "消防救援", YY, DepartmentKind.VERTICAL, "11", "0730-8880010"),
+    DemoDepartment("yy-chengguan", "岳阳市城市管理和综合执法局", "城市管理", YY, DepartmentKind.GOVERNMENT, "11", "0730-12319"),
+    DemoDepartment("yy-binyi", "岳阳市殡仪馆", "殡仪馆", YY, DepartmentKind.PUBLIC_INSTITUTION, "12", "0730-8880011"),
+    DemoDepartment("yy-gongshui", "岳阳市水务集团有限公司", "供水", YY, DepartmentKind.PUBLIC_UTILITY, "91", "0730-8880012"),
+    DemoDepartment("yy-gongdian", "国网湖南省电力有限公司岳阳供电分公司", "供电", YY, DepartmentKind.PUBLIC_UTILITY, "91", "95598"),
+    DemoDepartment("yy-ranqi", "岳阳燃气有限公司", "燃气", YY, DepartmentKind.PUBLIC_UTILITY, "91", "0730-8880013"),
+    DemoDepartment("yy-tongxin", "中国电信股份有限公司岳阳分公司", "通信", YY, DepartmentKind.PUBLIC_UTILITY, "91", "10000"),
 ]  # fmt: skip
 
 

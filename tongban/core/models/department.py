@@ -23,6 +23,7 @@ class DepartmentKind(models.TextChoices):
     PUBLIC_INSTITUTION = "public_institution", "事业单位"
     MASS_ORGANISATION = "mass_organisation", "人民团体"
     VERTICAL = "vertical", "垂直管理部门"
+    PUBLIC_UTILITY = "public_utility", "公共服务企业"
 
 
 class Department(models.Model):
