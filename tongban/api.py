@@ -16,10 +16,12 @@ from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Val
 from ninja.renderers import JSONRenderer
 from ninja.security import SessionAuth
 
+from tongban.catalog.api import router as catalog_router
 from tongban.core.api import router as core_router
 from tongban.core.api_auth import BearerTokenAuth
 from tongban.core.calendar_api import router as calendar_router
 from tongban.core.errors import DomainError
+from tongban.core.validation_messages import chinese_message
 
 logger = logging.getLogger(__name__)
 
@@ -56,38 +58,11 @@ def error_response(request: HttpRequest, status: int, code: str, detail: Any) ->
     return api.create_response(request, {"error": code, "detail": detail}, status=status)
 
 
-# Chinese messages for the pydantic error types callers meet most; the English original
-# stays in "msg_en" so nothing is lost for other types.
-VALIDATION_MESSAGES = {
-    "missing": "缺少必填项",
-    "date_parsing": "日期格式应为 YYYY-MM-DD",
-    "date_from_datetime_parsing": "日期格式应为 YYYY-MM-DD",
-    "date_type": "日期格式应为 YYYY-MM-DD",
-    "datetime_parsing": "时间格式应为 ISO 8601",
-    "int_parsing": "应为整数",
-    "int_type": "应为整数",
-    "float_parsing": "应为数字",
-    "bool_parsing": "应为 true 或 false",
-    "string_type": "应为文本",
-    "literal_error": "取值不在允许范围内",
-    "enum": "取值不在允许范围内",
-    "greater_than_equal": "数值过小",
-    "less_than_equal": "数值过大",
-    "greater_than": "数值过小",
-    "less_than": "数值过大",
-    "string_too_short": "内容过短",
-    "string_too_long": "内容过长",
-    "json_invalid": "不是有效的JSON",
-    "model_attributes_type": "请求体应为JSON对象",
-    "dict_type": "请求体应为JSON对象",
-}
-
-
 def chinese_validation_detail(errors: list[Any]) -> list[dict[str, Any]]:
     detail = []
     for error in errors:
         item = {key: error[key] for key in ("type", "loc") if key in error}
-        item["msg"] = VALIDATION_MESSAGES.get(error.get("type", ""), error.get("msg", "输入无效"))
+        item["msg"] = chinese_message(error)
         item["msg_en"] = error.get("msg", "")
         if "ctx" in error:
             item["ctx"] = {key: str(value) for key, value in error["ctx"].items()}
@@ -142,6 +117,7 @@ def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 api.add_router("/", core_router)
 api.add_router("/calendar", calendar_router)
+api.add_router("/catalog", catalog_router)
 
 # Redoc as an alternative reader; both are served from ninja's bundled static files.
 redoc = Redoc()

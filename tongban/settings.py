@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     # "ninja" ships Swagger UI and Redoc as static files, so /api/v1/docs works offline.
     "ninja",
     "tongban.core",
+    "tongban.catalog",
 ]
 
 MIDDLEWARE = [
