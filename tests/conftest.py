@@ -4,15 +4,35 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.test import Client
 
+from tongban.catalog.actions import catalog_import
+from tongban.catalog.catalog_file import parse_catalog_text
+from tongban.catalog.store import clear_spec_cache
 from tongban.core import workcalendar
 from tongban.core.calendar_actions import seed_calendar_from_chinesecalendar
 from tongban.core.demo import DEMO_PASSWORD, load_demo_data
 from tongban.core.models import User
+
+MINI_CATALOG = Path(__file__).parent / "data" / "mini-catalog.yaml"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_spec_cache() -> Iterator[None]:
+    """Published specs are cached per process; a rolled-back test must not leak into the next."""
+    clear_spec_cache()
+    yield
+    clear_spec_cache()
+
+
+@pytest.fixture
+def mini_catalog(demo: None) -> None:
+    """tests/data/mini-catalog.yaml imported and published (the newborn-mini bundle)."""
+    catalog_import(parse_catalog_text(MINI_CATALOG.read_text(encoding="utf-8")), actor=None)
 
 
 @pytest.fixture

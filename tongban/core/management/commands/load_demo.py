@@ -7,7 +7,7 @@ from tongban.core.models import Role
 
 
 class Command(BaseCommand):
-    help = "Load the demo regions, departments, accounts and holiday calendar (idempotent)."
+    help = "Load the demo regions, departments, accounts, holiday calendar and catalog (idempotent)."
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--quiet-logins", action="store_true", help="do not print the logins")
@@ -21,6 +21,14 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write("演示数据已是最新，无需更改")
+        # Imported here: the catalog app depends on core, not the other way round.
+        from tongban.catalog.demo import load_demo_catalog
+
+        catalog = load_demo_catalog()
+        self.stdout.write(
+            f"演示事项目录：新增 {catalog.count('added')}，修改 {catalog.count('changed')}，"
+            f"不变 {catalog.count('unchanged')}"
+        )
         if options["quiet_logins"]:
             return
         self.stdout.write("")
