@@ -39,7 +39,8 @@ def test_each_answer_changes_the_materials() -> None:
     assert "marriage_certificate" not in material_keys({})
     assert "marriage_certificate" in material_keys({"married": "yes"})
     married_no = material_keys({"married": "no"})
-    assert "paternity_statement" in married_no and "marriage_certificate" not in married_no
+    assert "paternity_statement" in married_no
+    assert "marriage_certificate" not in married_no
     # Born here: the hospital item joins and its birth certificate flows into the hukou item.
     born_here = build_checklist(NEWBORN, {"born_here": "yes"})
     certificate = next(m for m in born_here.materials if m.key == "birth_medical_certificate")
@@ -49,7 +50,8 @@ def test_each_answer_changes_the_materials() -> None:
     # Born elsewhere: the certificate is fetched as an e-licence, nobody produces it here.
     elsewhere = build_checklist(NEWBORN, {"born_here": "no"})
     certificate = next(m for m in elsewhere.materials if m.key == "birth_medical_certificate")
-    assert certificate.produced_by is None and certificate.source == "licence"
+    assert certificate.produced_by is None
+    assert certificate.source == "licence"
 
 
 def test_shared_materials_and_fields_appear_once_with_the_strictest_necessity() -> None:
