@@ -147,7 +147,8 @@ def _represent_flow_map(dumper: yaml.SafeDumper, data: _FlowMap) -> yaml.Node:
 
 
 def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.Node:
-    style = "|" if "\n" in data else None
+    # Quote digit-led strings (codes, phone numbers) so no YAML reader takes them for numbers.
+    style = "|" if "\n" in data else ("'" if data[:1].isdigit() else None)
     return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
 
 
