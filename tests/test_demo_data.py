@@ -18,8 +18,9 @@ pytestmark = pytest.mark.django_db
 
 def _snapshot() -> str:
     objects: list[Any] = []
-    for model in apps.get_app_config("core").get_models():
-        objects.extend(model._default_manager.order_by("pk"))
+    for app in ("core", "catalog"):
+        for model in apps.get_app_config(app).get_models():
+            objects.extend(model._default_manager.order_by("pk"))
     return serializers.serialize("json", objects)
 
 

@@ -257,6 +257,8 @@ def catalog_import(
         if dry_run:
             return report
         touched = {(c.kind, c.code) for c in changes if c.action != "unchanged"}
+        if not touched:
+            return report  # nothing to write, nothing to record
         # Departments first (items refer to them), then items, then bundles.
         for department in catalog.departments:
             if ("department", department.code) in touched:
