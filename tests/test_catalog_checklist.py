@@ -143,7 +143,8 @@ def random_plans(draw: st.DrawFn) -> Plan:
         if kind != "是否":
             count = draw(st.integers(2, 3))
             question["options"] = [{"value": f"o{n}", "label": f"选项{n}"} for n in range(count)]
-        if questions and draw(st.booleans()):
+        conditional: bool = draw(st.booleans())
+        if questions and conditional:
             question["when"] = draw(condition_on(questions))
         questions.append(question)
     split = draw(st.integers(0, len(questions)))

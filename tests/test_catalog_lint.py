@@ -82,7 +82,7 @@ def test_warnings_do_not_count_as_errors() -> None:
     }
 
 
-QUESTIONS = [
+QUESTIONS: list[dict[str, Any]] = [
     {"key": "local", "text": "是否本地户籍？", "kind": "是否"},
     {
         "key": "kind",
