@@ -129,7 +129,7 @@ def demo_accounts() -> list[DemoAccount]:
             phone="13807300002",
         ),
         DemoAccount("clerk", "王芳", Role.CLERK, department="yy-zhengwu", region=YY),
-        DemoAccount("catalog", "陈立", Role.CATALOG_ADMIN, region="430000"),
+        DemoAccount("catalog", "陈立", Role.CATALOG_ADMIN, region="430000", is_staff=True),
         DemoAccount("supervisor", "赵敏", Role.SUPERVISOR, region=YY),
         DemoAccount("hotline", "刘洋", Role.HOTLINE, region=YY),
         DemoAccount("sysadmin", "系统管理员", Role.SYSADMIN, is_staff=True),
@@ -216,7 +216,7 @@ def _load_accounts(
             "uscc": account.uscc,
             "phone": account.phone,
             "is_staff": account.is_staff,
-            "is_superuser": account.is_staff,
+            "is_superuser": account.role == Role.SYSADMIN,
             "is_active": True,
         }
         if user is None:
