@@ -64,6 +64,31 @@ def _next_number(model: type[ItemVersion] | type[BundleVersion], **owner: Any) -
     return (model.objects.filter(**owner).aggregate(n=Max("number"))["n"] or 0) + 1
 
 
+def _make_current(
+    owner: ServiceItem | Bundle, version: ItemVersion | BundleVersion, actor: User | None, kind: str
+) -> None:
+    """Publish `version` as the owner's current one; the previous one stays, superseded,
+    for the cases pinned to it. Call inside the publishing transaction, rows locked."""
+    previous = owner.published
+    if previous is not None:
+        previous.status = VersionStatus.SUPERSEDED
+        previous.save(update_fields=["status"])
+    version.status = VersionStatus.PUBLISHED
+    version.published_at = timezone.now()
+    version.published_by = actor
+    version.save(update_fields=["status", "published_at", "published_by"])
+    owner.published = version
+    owner.save(update_fields=["published"])
+    record_event(
+        action=f"catalog.{kind}_published",
+        object_type=f"catalog.{type(version).__name__}",
+        object_id=version.pk,
+        actor=actor,
+        before={"published": previous.number if previous else None},
+        after={kind: owner.code, "published": version.number},
+    )
+
+
 def catalog_start_item_draft(item: ServiceItem, actor: User | None) -> ItemVersion:
     """The item's draft, created as a copy of the published version if there is none."""
     with transaction.atomic():
@@ -96,24 +121,7 @@ def catalog_publish_item(version: ItemVersion, actor: User | None) -> ItemVersio
         if any(p.is_error for p in problems):
             raise LintFailed(problems)
         item = ServiceItem.objects.select_for_update().get(pk=version.item_id)
-        previous = item.published
-        if previous is not None:
-            previous.status = VersionStatus.SUPERSEDED
-            previous.save(update_fields=["status"])
-        version.status = VersionStatus.PUBLISHED
-        version.published_at = timezone.now()
-        version.published_by = actor
-        version.save(update_fields=["status", "published_at", "published_by"])
-        item.published = version
-        item.save(update_fields=["published"])
-        record_event(
-            action="catalog.item_published",
-            object_type="catalog.ItemVersion",
-            object_id=version.pk,
-            actor=actor,
-            before={"published": previous.number if previous else None},
-            after={"item": item.code, "published": version.number},
-        )
+        _make_current(item, version, actor, "item")
         return version
 
 
@@ -162,24 +170,7 @@ def catalog_publish_bundle(version: BundleVersion, actor: User | None) -> Bundle
         if any(p.is_error for p in problems):
             raise LintFailed(problems)
         bundle = Bundle.objects.select_for_update().get(pk=version.bundle_id)
-        previous = bundle.published
-        if previous is not None:
-            previous.status = VersionStatus.SUPERSEDED
-            previous.save(update_fields=["status"])
-        version.status = VersionStatus.PUBLISHED
-        version.published_at = timezone.now()
-        version.published_by = actor
-        version.save(update_fields=["status", "published_at", "published_by"])
-        bundle.published = version
-        bundle.save(update_fields=["published"])
-        record_event(
-            action="catalog.bundle_published",
-            object_type="catalog.BundleVersion",
-            object_id=version.pk,
-            actor=actor,
-            before={"published": previous.number if previous else None},
-            after={"bundle": bundle.code, "published": version.number},
-        )
+        _make_current(bundle, version, actor, "bundle")
         return version
 
 

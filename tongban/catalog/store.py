@@ -190,48 +190,47 @@ def department_spec(department: Department) -> DepartmentSpec:
     )
 
 
-def published_item_specs(codes: Iterable[str] | None = None) -> dict[str, ItemSpec]:
-    """Code → spec of the published version, for all items or the given codes.
-
-    One query when every version is already cached (the usual case: published versions
-    never change); otherwise the missing ones are loaded with their content.
-    """
-    current = ServiceItem.objects.filter(published__isnull=False)
+def _current_specs(
+    owners: Any, cache: dict[tuple[int, Any], Any], load: Any, codes: Iterable[str] | None
+) -> dict[str, Any]:
+    """Code → spec of each owner's published version: one query when all are cached
+    (published versions never change), else the missing ones are loaded with their content."""
+    current = owners.filter(published__isnull=False)
     if codes is not None:
         current = current.filter(code__in=list(codes))
-    rows = current.values_list("code", "published_id", "published__published_at")
-    result: dict[str, ItemSpec] = {}
+    result: dict[str, Any] = {}
     missing: list[int] = []
-    for code, version_id, published_at in rows:
-        cached = _published_items.get((version_id, published_at))
+    for code, version_id, published_at in current.values_list(
+        "code", "published_id", "published__published_at"
+    ):
+        cached = cache.get((version_id, published_at))
         if cached is not None:
             result[code] = cached
         else:
             missing.append(version_id)
-    if missing:
-        for version in item_versions_with_content().filter(pk__in=missing):
-            result[version.item.code] = item_spec(version)
+    for spec in load(missing) if missing else []:
+        result[spec.code] = spec
     return result
+
+
+def published_item_specs(codes: Iterable[str] | None = None) -> dict[str, ItemSpec]:
+    """Code → spec of the published version, for all items or the given codes."""
+    return _current_specs(
+        ServiceItem.objects,
+        _published_items,
+        lambda ids: [item_spec(v) for v in item_versions_with_content().filter(pk__in=ids)],
+        codes,
+    )
 
 
 def published_bundle_specs(codes: Iterable[str] | None = None) -> dict[str, BundleSpec]:
-    """Code → spec of the published version, like `published_item_specs`."""
-    current = Bundle.objects.filter(published__isnull=False)
-    if codes is not None:
-        current = current.filter(code__in=list(codes))
-    rows = current.values_list("code", "published_id", "published__published_at")
-    result: dict[str, BundleSpec] = {}
-    missing: list[int] = []
-    for code, version_id, published_at in rows:
-        cached = _published_bundles.get((version_id, published_at))
-        if cached is not None:
-            result[code] = cached
-        else:
-            missing.append(version_id)
-    if missing:
-        for version in bundle_versions_with_content().filter(pk__in=missing):
-            result[version.bundle.code] = bundle_spec(version)
-    return result
+    """Code → spec of the published version, for all bundles or the given codes."""
+    return _current_specs(
+        Bundle.objects,
+        _published_bundles,
+        lambda ids: [bundle_spec(v) for v in bundle_versions_with_content().filter(pk__in=ids)],
+        codes,
+    )
 
 
 def _question_rows(
