@@ -47,11 +47,15 @@ def main() -> None:
     load_demo_data()
     started = time.perf_counter()
     report = load_demo_catalog()
-    print(f"| import + publish the demo catalog ({report.count('added')} objects) | "
-          f"{(time.perf_counter() - started) * 1e3:.0f} ms |")
+    print(
+        f"| import + publish the demo catalog ({report.count('added')} objects) | "
+        f"{(time.perf_counter() - started) * 1e3:.0f} ms |"
+    )
 
     view = published_bundle("after_death")  # the largest bundle: 9 items, 9 questions
-    measure("`build_checklist` 身后一件事 (pure, no query)", lambda: build_checklist(view.plan, {}), 200)
+    measure(
+        "`build_checklist` 身后一件事 (pure, no query)", lambda: build_checklist(view.plan, {}), 200
+    )
     measure("`plan_metrics` 身后一件事 (pure)", lambda: plan_metrics(view.plan), 200)
 
     client = Client(HTTP_HOST="127.0.0.1")

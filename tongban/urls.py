@@ -28,6 +28,7 @@ urlpatterns = [
     path("api/v1/redoc", redoc_page, name="api-redoc"),
     path("api/v1/openapi.json", openapi_json, name="api-openapi-json"),
     path("api/v1/", api.urls),
+    path("catalog/", include("tongban.catalog.urls")),
     path("", include("tongban.core.urls")),
 ]
 

@@ -7,7 +7,9 @@ from tongban.core.models import Role
 
 
 class Command(BaseCommand):
-    help = "Load the demo regions, departments, accounts, holiday calendar and catalog (idempotent)."
+    help = (
+        "Load the demo regions, departments, accounts, holiday calendar and catalog (idempotent)."
+    )
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--quiet-logins", action="store_true", help="do not print the logins")
