@@ -131,13 +131,14 @@ def catalog_publish_item(version: ItemVersion, actor: User | None) -> ItemVersio
 def lint_bundle_version(version: BundleVersion) -> list[LintProblem]:
     spec = bundle_spec(version)
     items = published_item_specs()
+    published = set(items)
     departments = set(Department.objects.values_list("code", flat=True))
     # Members that exist but have no published version are reported as unpublished.
-    for code in set(spec.member_codes()) - set(items):
+    for code in set(spec.member_codes()) - published:
         draft = item_versions_with_content().filter(item__code=code).first()
         if draft is not None:
             items[code] = item_spec(draft)
-    return lint_bundle(spec, items, published=set(published_item_specs()), departments=departments)
+    return lint_bundle(spec, items, published=published, departments=departments)
 
 
 def catalog_start_bundle_draft(bundle: Bundle, actor: User | None) -> BundleVersion:
@@ -200,11 +201,16 @@ class ImportReport:
         return sum(1 for c in self.changes if c.action == action)
 
 
+def changed_fields(new: Any, old: Any) -> list[str]:
+    """Top-level keys in which two specs differ."""
+    new_data, old_data = new.model_dump(mode="json"), old.model_dump(mode="json")
+    return [key for key in new_data if new_data[key] != old_data.get(key)]
+
+
 def _compare(kind: str, code: str, name: str, new: Any, old: Any | None) -> Change:
     if old is None:
         return Change(kind, code, name, "added")
-    new_data, old_data = new.model_dump(mode="json"), old.model_dump(mode="json")
-    differing = [key for key in new_data if new_data[key] != old_data.get(key)]
+    differing = changed_fields(new, old)
     return Change(kind, code, name, "changed" if differing else "unchanged", differing)
 
 

@@ -17,7 +17,11 @@ UNAUDITED_FIELDS = ("password", "last_login")
 
 
 def _audit(
-    request: HttpRequest, action: str, obj: models.Model, before: dict[str, Any] | None
+    request: HttpRequest,
+    action: str,
+    obj: models.Model,
+    before: dict[str, Any] | None,
+    role: str = Role.SYSADMIN,
 ) -> None:
     after = None if action.endswith("deleted") else snapshot(obj, UNAUDITED_FIELDS)
     if before == after:
@@ -29,7 +33,7 @@ def _audit(
         # A deleted row has lost its pk by now; its snapshot still has it.
         object_id=str(obj.pk if obj.pk is not None else (before or {}).get("id", "")),
         actor=actor,
-        role=Role.SYSADMIN,
+        role=role,
         before=before,
         after=after,
     )
@@ -44,19 +48,29 @@ class AuditedAdmin(admin.ModelAdmin):
     """Admin saves and deletes append an audit event inside the admin's own transaction
     (Django wraps each change view in one), so the edit and its record commit together."""
 
+    def audit_role(self, request: HttpRequest) -> str:
+        """The role recorded on this admin's audit events (subclasses for other roles)."""
+        return Role.SYSADMIN
+
     def save_model(self, request: HttpRequest, obj: Any, form: ModelForm, change: bool) -> None:
         before = _stored(obj) if change else None
         super().save_model(request, obj, form, change)
-        _audit(request, "admin_changed" if change else "admin_created", obj, before)
+        _audit(
+            request,
+            "admin_changed" if change else "admin_created",
+            obj,
+            before,
+            self.audit_role(request),
+        )
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         before = _stored(obj)
-        _audit(request, "admin_deleted", obj, before)
+        _audit(request, "admin_deleted", obj, before, self.audit_role(request))
         super().delete_model(request, obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
         for obj in queryset:
-            _audit(request, "admin_deleted", obj, _stored(obj))
+            _audit(request, "admin_deleted", obj, _stored(obj), self.audit_role(request))
         super().delete_queryset(request, queryset)
 
     def save_formset(
@@ -65,11 +79,11 @@ class AuditedAdmin(admin.ModelAdmin):
         befores = {id(f.instance): _stored(f.instance) for f in formset.forms if f.instance.pk}
         super().save_formset(request, form, formset, change)
         for obj in formset.new_objects:
-            _audit(request, "admin_created", obj, None)
+            _audit(request, "admin_created", obj, None, self.audit_role(request))
         for obj, _fields in formset.changed_objects:
-            _audit(request, "admin_changed", obj, befores.get(id(obj)))
+            _audit(request, "admin_changed", obj, befores.get(id(obj)), self.audit_role(request))
         for obj in formset.deleted_objects:
-            _audit(request, "admin_deleted", obj, befores.get(id(obj)))
+            _audit(request, "admin_deleted", obj, befores.get(id(obj)), self.audit_role(request))
 
 
 class RoleAssignmentInline(admin.TabularInline):

@@ -27,7 +27,6 @@ from .common import (
     VersionListInline,
     actor,
     can_edit,
-    publish_page,
     tool,
 )
 
@@ -204,6 +203,11 @@ class BundleVersionForm(forms.ModelForm):
 class BundleVersionAdmin(VersionAdmin):
     form = BundleVersionForm
     owner_field = "bundle"
+    tools = staticmethod(bundle_tools)
+    lint_version = staticmethod(lint_bundle_version)
+    publish_version = staticmethod(catalog_publish_bundle)
+    load_spec = staticmethod(bundle_spec)
+    with_content = staticmethod(bundle_versions_with_content)
     list_display = ["bundle_code", "name", "number", "status", "published_at"]
     list_filter = ["status"]
     search_fields = ["bundle__code", "name"]
@@ -223,47 +227,3 @@ class BundleVersionAdmin(VersionAdmin):
     @admin.display(description="联办环节")
     def steps_text(self, obj: BundleVersion) -> str:
         return STEP_SEPARATOR.join(obj.steps) or "—"
-
-    def save_model(self, request: HttpRequest, obj: BundleVersion, form: Any, change: bool) -> None:
-        if not change:
-            obj.number = 1
-            obj.status = VersionStatus.DRAFT
-        super().save_model(request, obj, form, change)
-
-    def render_change_form(
-        self, request: HttpRequest, context: dict[str, Any], *args: Any, **kwargs: Any
-    ) -> Any:
-        obj = kwargs.get("obj")
-        if obj is not None:
-            context["catalog_tools"] = bundle_tools(obj.bundle, obj)
-        return super().render_change_form(request, context, *args, **kwargs)
-
-    def get_urls(self) -> list[URLPattern]:
-        extra = [
-            path(
-                "<path:object_id>/publish/",
-                self.admin_site.admin_view(self.publish_view),
-                name="catalog_bundleversion_publish",
-            )
-        ]
-        return extra + super().get_urls()
-
-    def publish_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        if not can_edit(request):
-            raise PermissionDenied
-        version = get_object_or_404(BundleVersion.objects.select_related("bundle"), pk=object_id)
-
-        def lint(version: BundleVersion) -> Any:
-            return lint_bundle_version(bundle_versions_with_content().get(pk=version.pk))
-
-        def changes(version: BundleVersion) -> list[str]:
-            published = version.bundle.published
-            if published is None:
-                return []
-            new = bundle_spec(bundle_versions_with_content().get(pk=version.pk)).model_dump()
-            old = bundle_spec(bundle_versions_with_content().get(pk=published.pk)).model_dump()
-            return [key for key in new if new[key] != old.get(key)]
-
-        return publish_page(
-            self, request, version, lint=lint, publish=catalog_publish_bundle, changes=changes
-        )

@@ -15,20 +15,21 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten_fieldsets
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.forms import BaseInlineFormSet, ModelForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import URLPattern, path, reverse
 from pydantic import ValidationError as SpecInvalid
 
-from tongban.core.admin import UNAUDITED_FIELDS, AuditedAdmin
-from tongban.core.audit import record_event, snapshot
+from tongban.core.admin import AuditedAdmin
 from tongban.core.errors import DomainError
 from tongban.core.models import Role, User
 from tongban.core.validation_messages import chinese_message
 
-from ..actions import LintFailed
+from ..actions import LintFailed, changed_fields
 from ..enums import VersionStatus
 from ..lint import LintProblem
 
@@ -99,11 +100,6 @@ def actor(request: HttpRequest) -> User | None:
     return request.user if isinstance(request.user, User) else None
 
 
-def _audit_role(request: HttpRequest) -> str:
-    user = actor(request)
-    return Role.CATALOG_ADMIN if user and user.has_role(Role.CATALOG_ADMIN) else Role.SYSADMIN
-
-
 def is_draft(obj: Any) -> bool:
     """True for a draft version, and for no object yet (an add page)."""
     return obj is None or obj.status == VersionStatus.DRAFT
@@ -125,54 +121,16 @@ class CatalogAccess:
 
 
 class CatalogAuditedAdmin(CatalogAccess, AuditedAdmin):
-    """AuditedAdmin, recording the editor's catalog role rather than the sysadmin role.
+    """AuditedAdmin, recording the editor's catalog role rather than the sysadmin role."""
 
-    The overrides call ModelAdmin's methods directly (skipping AuditedAdmin's own event) so
-    each save writes exactly one event, inside the admin's transaction."""
-
-    def _record(self, request: HttpRequest, action: str, obj: Any, before: Any) -> None:
-        after = None if action.endswith("deleted") else snapshot(obj, UNAUDITED_FIELDS)
-        if before == after:
-            return
-        record_event(
-            action=action,
-            object_type=obj._meta.model_name or "",
-            object_id=str(obj.pk if obj.pk is not None else (before or {}).get("id", "")),
-            actor=actor(request),
-            role=_audit_role(request),
-            before=before,
-            after=after,
-        )
-
-    @staticmethod
-    def _stored(obj: models.Model) -> dict[str, Any] | None:
-        stored = type(obj)._default_manager.filter(pk=obj.pk).first() if obj.pk else None
-        return snapshot(stored, UNAUDITED_FIELDS) if stored is not None else None
-
-    def save_model(self, request: HttpRequest, obj: Any, form: ModelForm, change: bool) -> None:
-        before = self._stored(obj) if change else None
-        admin.ModelAdmin.save_model(self, request, obj, form, change)
-        self._record(request, "admin_changed" if change else "admin_created", obj, before)
-
-    def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        self._record(request, "admin_deleted", obj, self._stored(obj))
-        admin.ModelAdmin.delete_model(self, request, obj)
+    def audit_role(self, request: HttpRequest) -> str:
+        user = actor(request)
+        return Role.CATALOG_ADMIN if user and user.has_role(Role.CATALOG_ADMIN) else Role.SYSADMIN
 
     def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        # One by one, so the draft-only guard on each row applies.
         for obj in queryset:
             self.delete_model(request, obj)
-
-    def save_formset(
-        self, request: HttpRequest, form: ModelForm, formset: BaseInlineFormSet, change: bool
-    ) -> None:
-        befores = {id(f.instance): self._stored(f.instance) for f in formset.forms if f.instance.pk}
-        admin.ModelAdmin.save_formset(self, request, form, formset, change)
-        for obj in formset.new_objects:
-            self._record(request, "admin_created", obj, None)
-        for obj, _fields in formset.changed_objects:
-            self._record(request, "admin_changed", obj, befores.get(id(obj)))
-        for obj in formset.deleted_objects:
-            self._record(request, "admin_deleted", obj, befores.get(id(obj)))
 
 
 # --- children of a version -------------------------------------------------------------
@@ -317,6 +275,63 @@ class VersionAdmin(CatalogAuditedAdmin):
             return flatten_fieldsets(self.get_fieldsets(request, obj))
         owner = [] if obj is None else [self.owner_field]
         return [*owner, *self.always_readonly]
+
+    # Per-model hooks, set by the item and bundle version admins.
+    tools: Any = None  # (owner, version) -> the buttons above the form
+    lint_version: Any = None
+    publish_version: Any = None
+    load_spec: Any = None
+    with_content: Any = None
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if not change:
+            # Added here only as the first version of a new item or bundle; later versions
+            # come from "创建新草稿" (the catalog_start_*_draft actions).
+            obj.number = 1
+            obj.status = VersionStatus.DRAFT
+        super().save_model(request, obj, form, change)
+
+    def render_change_form(
+        self, request: HttpRequest, context: dict[str, Any], *args: Any, **kwargs: Any
+    ) -> Any:
+        obj = kwargs.get("obj")
+        if obj is not None:
+            context["catalog_tools"] = self.tools(getattr(obj, self.owner_field), obj)
+        return super().render_change_form(request, context, *args, **kwargs)
+
+    def get_urls(self) -> list[URLPattern]:
+        opts = self.model._meta
+        extra = [
+            path(
+                "<path:object_id>/publish/",
+                self.admin_site.admin_view(self.publish_view),
+                name=f"{opts.app_label}_{opts.model_name}_publish",
+            )
+        ]
+        return extra + super().get_urls()
+
+    def publish_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        if not can_edit(request):
+            raise PermissionDenied
+        version = get_object_or_404(
+            self.model.objects.select_related(self.owner_field), pk=object_id
+        )
+
+        def content(pk: int) -> Any:
+            return self.load_spec(self.with_content().get(pk=pk))
+
+        def lint(version: Any) -> Any:
+            return self.lint_version(self.with_content().get(pk=version.pk))
+
+        def changes(version: Any) -> list[str]:
+            published = getattr(version, self.owner_field).published
+            if published is None:
+                return []
+            return changed_fields(content(version.pk), content(published.pk))
+
+        return publish_page(
+            self, request, version, lint=lint, publish=self.publish_version, changes=changes
+        )
 
 
 def _swap(field: Any, swap: dict[str, str]) -> Any:

@@ -28,7 +28,6 @@ from .common import (
     VersionListInline,
     actor,
     can_edit,
-    publish_page,
     tool,
 )
 from .transfer import TransferViews
@@ -259,6 +258,11 @@ def _labels(choices: Any, values: list[Any]) -> str:
 class ItemVersionAdmin(VersionAdmin):
     form = ItemVersionForm
     owner_field = "item"
+    tools = staticmethod(item_tools)
+    lint_version = staticmethod(lint_item_version)
+    publish_version = staticmethod(catalog_publish_item)
+    load_spec = staticmethod(item_spec)
+    with_content = staticmethod(item_versions_with_content)
     list_display = ["item_code", "name", "number", "status", "published_at"]
     list_filter = ["status", "item__department"]
     search_fields = ["item__code", "name"]
@@ -307,47 +311,3 @@ class ItemVersionAdmin(VersionAdmin):
     @admin.display(description="送达方式")
     def delivery_labels(self, obj: ItemVersion) -> str:
         return _labels(Delivery.choices, obj.delivery)
-
-    def save_model(self, request: HttpRequest, obj: ItemVersion, form: Any, change: bool) -> None:
-        if not change:
-            obj.number = 1
-            obj.status = VersionStatus.DRAFT
-        super().save_model(request, obj, form, change)
-
-    def render_change_form(
-        self, request: HttpRequest, context: dict[str, Any], *args: Any, **kwargs: Any
-    ) -> Any:
-        obj = kwargs.get("obj")
-        if obj is not None:
-            context["catalog_tools"] = item_tools(obj.item, obj)
-        return super().render_change_form(request, context, *args, **kwargs)
-
-    def get_urls(self) -> list[URLPattern]:
-        extra = [
-            path(
-                "<path:object_id>/publish/",
-                self.admin_site.admin_view(self.publish_view),
-                name="catalog_itemversion_publish",
-            )
-        ]
-        return extra + super().get_urls()
-
-    def publish_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        if not can_edit(request):
-            raise PermissionDenied
-        version = get_object_or_404(ItemVersion.objects.select_related("item"), pk=object_id)
-
-        def lint(version: ItemVersion) -> Any:
-            return lint_item_version(item_versions_with_content().get(pk=version.pk))
-
-        def changes(version: ItemVersion) -> list[str]:
-            published = version.item.published
-            if published is None:
-                return []
-            new = item_spec(item_versions_with_content().get(pk=version.pk)).model_dump()
-            old = item_spec(item_versions_with_content().get(pk=published.pk)).model_dump()
-            return [key for key in new if new[key] != old.get(key)]
-
-        return publish_page(
-            self, request, version, lint=lint, publish=catalog_publish_item, changes=changes
-        )
