@@ -66,20 +66,6 @@ def item_names(plan: Plan, codes: Iterable[str]) -> list[str]:
 # ---------------------------------------------------------------- browsing
 
 
-def is_for(item: ItemSpec, audience: str) -> bool:
-    """个人 items serve natural persons; 法人 items serve any kind of organisation."""
-    persons = ServiceObject.PERSON in item.service_objects
-    if audience == Audience.PERSON:
-        return persons
-    if audience == Audience.COMPANY:
-        return any(o != ServiceObject.PERSON for o in item.service_objects)
-    return True
-
-
-def filter_by_audience(items: list[ItemSpec], audience: str) -> list[ItemSpec]:
-    return [i for i in items if is_for(i, audience)]
-
-
 def item_row(item: ItemSpec, names: Mapping[str, str]) -> Row:
     return {
         "code": item.code,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from tongban.core.errors import DomainError
 from tongban.core.models import Department
 
-from .enums import ItemType
+from .enums import Audience, ItemType, ServiceObject
 from .plan import Plan
 from .spec import BundleSpec, ItemSpec
 from .store import published_bundle_specs, published_item_specs
@@ -52,8 +52,17 @@ def item_type_value(raw: str) -> str | None:
     return None
 
 
+def serves(item: ItemSpec, audience: str) -> bool:
+    """个人 items serve natural persons; 法人 items serve any kind of organisation."""
+    if audience == Audience.PERSON:
+        return ServiceObject.PERSON in item.service_objects
+    if audience == Audience.COMPANY:
+        return any(o != ServiceObject.PERSON for o in item.service_objects)
+    return True
+
+
 def search_items(
-    q: str = "", department: str = "", item_type: str = "", service_object: str = ""
+    q: str = "", department: str = "", item_type: str = "", audience: str = ""
 ) -> list[ItemSpec]:
     """Published items matching every given filter, by name."""
     items = list(published_item_specs().values())
@@ -68,13 +77,16 @@ def search_items(
             labels = "、".join(label for _, label in ItemType.choices)
             raise DomainError("invalid_type", f"事项类型“{item_type}”不存在，可选：{labels}")
         items = [i for i in items if i.type == value]
-    if service_object:
-        items = [i for i in items if service_object in i.service_objects]
+    if audience:
+        items = [i for i in items if serves(i, audience)]
     return sorted(items, key=lambda i: (i.department, i.name, i.code))
 
 
-def all_bundles() -> list[BundleSpec]:
-    return sorted(published_bundle_specs().values(), key=lambda b: (b.audience, b.code))
+def all_bundles(q: str = "") -> list[BundleSpec]:
+    """Published bundles, those whose name or description contains `q` if given."""
+    bundles = sorted(published_bundle_specs().values(), key=lambda b: (b.audience, b.code))
+    needle = q.strip().lower()
+    return [b for b in bundles if needle in (b.name + b.description).lower()]
 
 
 def bundles_with_item(code: str) -> list[BundleSpec]:

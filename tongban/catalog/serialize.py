@@ -26,12 +26,13 @@ def _percent(value: Decimal | None) -> float | None:
 
 
 def item_summary(item: ItemSpec, departments: dict[str, str]) -> dict[str, Any]:
+    labels = item.model_dump(mode="json", include={"type", "service_objects"})
     return {
         "code": item.code,
         "name": item.name,
         "department": {"code": item.department, "name": departments.get(item.department, "")},
-        "type": item.model_dump(mode="json")["type"],
-        "service_objects": item.model_dump(mode="json")["service_objects"],
+        "type": labels["type"],
+        "service_objects": labels["service_objects"],
         "case_kind": CaseKind(item.case_kind).label,
         "statutory_days": working_days(item.statutory_limit),
         "promised_days": promised_working_days(item),

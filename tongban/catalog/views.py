@@ -79,10 +79,8 @@ def index(request: HttpRequest) -> HttpResponse:
     names = department_names()
     items = list(published_item_specs().values())
     searching = bool(q or department or audience)
-    results = pages.filter_by_audience(search_items(q, department), audience) if searching else []
-    bundles = all_bundles()
-    if q:
-        bundles = [b for b in bundles if q.lower() in (b.name + b.description).lower()]
+    results = search_items(q, department, audience=audience) if searching else []
+    bundles = all_bundles(q)
     context = {
         "q": q,
         "department": department,
