@@ -37,15 +37,6 @@ class FileProblem:
         path = f"（{self.path}）" if self.path else ""
         return f"{place}{path}：{self.message}" if place or path else self.message
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "message": self.message,
-            "path": self.path,
-            "line": self.line,
-            "column": self.column,
-            "sheet": self.sheet,
-        }
-
 
 class CatalogFileError(Exception):
     def __init__(self, problems: list[FileProblem]) -> None:

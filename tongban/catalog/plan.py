@@ -71,12 +71,3 @@ class Plan:
                 if question.key not in seen:
                     seen.add(question.key)
                     yield question, item
-
-    def askers(self) -> dict[str, list[str]]:
-        """Question key → codes of the items that ask it (bundle questions: every item
-        that repeats the key)."""
-        result: dict[str, list[str]] = {}
-        for item in self.items:
-            for question in item.questions:
-                result.setdefault(question.key, []).append(item.code)
-        return result
