@@ -154,7 +154,7 @@ def test_bad_mobile_numbers(raw: str) -> None:
 
 
 def test_masking_keeps_only_ends() -> None:
-    assert mask_identifier("360426199101010071") == "360426********0071"
+    assert mask_identifier("360426199101010071") == "3604**********0071"
     assert mask_phone("13807300001") == "138****0001"
 
 

@@ -16,6 +16,7 @@ from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Val
 from ninja.renderers import JSONRenderer
 from ninja.security import SessionAuth
 
+from tongban.cases.api import router as cases_router
 from tongban.catalog.api import router as catalog_router
 from tongban.core.api import router as core_router
 from tongban.core.api_auth import BearerTokenAuth
@@ -118,6 +119,7 @@ def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
 api.add_router("/", core_router)
 api.add_router("/calendar", calendar_router)
 api.add_router("/catalog", catalog_router)
+api.add_router("/", cases_router)
 
 # Redoc as an alternative reader; both are served from ninja's bundled static files.
 redoc = Redoc()

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "ninja",
     "tongban.core",
     "tongban.catalog",
+    "tongban.cases",
 ]
 
 MIDDLEWARE = [

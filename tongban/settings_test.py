@@ -15,3 +15,13 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_AUTOREFRESH = True
+
+# Fixed personal-data keys, so tests never write key files (and results are repeatable).
+TONGBAN_FIELD_KEYS = "qZ3pYd1pQ3d0k9mI7rJ8bq8b2m8aY8oJ0N2y8lq0cV4="
+TONGBAN_LOOKUP_KEY = "tongban-test-lookup-key"
+
+# Uploaded test files go to a scratch directory, never into the checkout's var/.
+import tempfile  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+STORAGE_DIR = MEDIA_ROOT = Path(tempfile.gettempdir()) / "tongban-test-storage"

@@ -64,6 +64,25 @@ def referenced_keys(condition: dict[str, Any] | None) -> set[str]:
     return keys
 
 
+def rule_problems(rule: dict[str, Any] | None, fields: set[str], checks: set[str]) -> list[str]:
+    """Why a 秒批 rule is not well-formed: it may read only `form.<field key>` of the item's
+    fields and `checks.<material key>` of its data-check materials."""
+    problems = []
+    for operator, args in _walk(rule):
+        if operator not in ALLOWED_OPERATORS:
+            problems.append(f"不支持的运算符“{operator}”")
+        if operator != "var":
+            continue
+        name = args[0] if isinstance(args, list) and args else args
+        scope, _, key = str(name).partition(".")
+        if scope == "form" and key in fields:
+            continue
+        if scope == "checks" and key in checks:
+            continue
+        problems.append(f"规则引用了“{name}”：只能引用 form.<表单字段> 或 checks.<数据核验材料>")
+    return sorted(set(problems), key=problems.index)
+
+
 def _compared_literals(condition: dict[str, Any] | None) -> Iterator[tuple[str, Any]]:
     """(question key, literal) pairs for comparisons like {"==": [{"var": q}, "x"]} and
     {"in": ["x", {"var": q}]}: the literals a choice answer is compared with."""

@@ -60,6 +60,14 @@ class CrossRegion(models.TextChoices):
     NATIONWIDE = "nationwide", "跨省通办"
 
 
+class ApprovalMode(models.TextChoices):
+    MANUAL = "manual", "人工审批"
+    # 秒批: decided by the system on a published rule over the form and data checks.
+    AUTO_RULE = "auto_rule", "秒批"
+    # 告知承诺制审批: approved on the applicant's written commitment, verified afterwards.
+    COMMITMENT = "commitment", "告知承诺"
+
+
 class ResultType(models.TextChoices):
     CERTIFICATE = "certificate", "出证办结"
     DOCUMENT = "document", "出文办结"

@@ -34,6 +34,7 @@ from tongban.core.validation_messages import chinese_message
 
 from .catalog_file import CatalogFileError, FileProblem
 from .enums import (
+    ApprovalMode,
     CaseKind,
     CrossRegion,
     Delivery,
@@ -106,6 +107,10 @@ ITEM_COLUMNS = [
     _choice("结果类型", ("result", "type"), ResultType, required=True),
     Column("结果名称", ("result", "name"), required=True, width=20, help="审批结果（证照或文书）的名称"),
     Column("结果证照类型", ("result", "licence_type"), width=18, help="签发的电子证照类型标识；不签发证照留空"),
+    _choice("审批方式", ("approval", "mode"), ApprovalMode, default=ApprovalMode.MANUAL, help="留空为人工审批"),
+    Column("秒批规则", ("approval", "rule"), JSON, default=None, width=36, help='秒批事项的 JSONLogic 规则，读取 form（表单）和 checks（数据核验结果）'),
+    Column("秒批规则说明", ("approval", "rule_text"), width=30, help="秒批事项必填：用文字说明规则"),
+    Column("事后核查时限", ("approval", "verify_days"), INT, default=0, width=10, help="告知承诺事项必填：核查承诺的工作日数"),
     Column("办理地点", ("location",), width=30),
     Column("办理时间", ("hours",), width=24),
     Column("咨询电话", ("phone",), width=16),

@@ -7,7 +7,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .conditions import condition_problems, referenced_keys
+from .conditions import condition_problems, referenced_keys, rule_problems
 from .enums import CaseKind, Delivery, MaterialSource, OnlineDepth
 from .graph import DependencyCycle, topological_order
 from .plan import Plan, working_days
@@ -108,6 +108,9 @@ def lint_item(item: ItemSpec, departments: Collection[str] | None = None) -> lis
                 "commitment_missing", f"材料“{material.name}”实行告知承诺，须填写承诺内容", where
             )
     _check_conditions(out, list(item.questions), item)
+    checks = {m.key for m in item.materials if m.source == MaterialSource.DATA_CHECK}
+    for problem in rule_problems(item.approval.rule, {f.key for f in item.fields}, checks):
+        out.error("approval_rule", f"秒批规则：{problem}", "approval.rule")
     if not item.legal_basis:
         out.warning("legal_basis_missing", "未填写设定依据", "legal_basis")
     if not item.steps:

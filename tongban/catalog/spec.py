@@ -25,6 +25,7 @@ from tongban.core.models import DepartmentKind
 
 from .enums import (
     YES_NO_OPTIONS,
+    ApprovalMode,
     Audience,
     CaseKind,
     CrossRegion,
@@ -72,6 +73,7 @@ CaseKindChoice = Annotated[str, _parser(CaseKind), _label(CaseKind)]
 OnlineDepthChoice = Annotated[int, _parser(OnlineDepth), _label(OnlineDepth)]
 DeliveryChoice = Annotated[str, _parser(Delivery), _label(Delivery)]
 CrossRegionChoice = Annotated[str, _parser(CrossRegion), _label(CrossRegion)]
+ApprovalModeChoice = Annotated[str, _parser(ApprovalMode), _label(ApprovalMode)]
 ResultTypeChoice = Annotated[str, _parser(ResultType), _label(ResultType)]
 MaterialFormChoice = Annotated[str, _parser(MaterialForm), _label(MaterialForm)]
 MaterialFormatChoice = Annotated[str, _parser(MaterialFormat), _label(MaterialFormat)]
@@ -225,6 +227,27 @@ class ResultSpec(Spec):
     licence_type: str = ""
 
 
+class ApprovalSpec(Spec):
+    """How the decision is made: by a person, by a published rule (秒批) or on commitment."""
+
+    mode: ApprovalModeChoice = ApprovalMode.MANUAL
+    # 秒批: JSONLogic over {"form": {<field key>: value}, "checks": {<material key>: bool}}.
+    rule: Condition = None
+    rule_text: Annotated[str, Field(max_length=500)] = ""  # the rule in words, shown to people
+    # 告知承诺: the department verifies the commitment within this many working days.
+    verify_days: int = Field(default=0, ge=0, le=365)
+
+    @model_validator(mode="after")
+    def _fits_mode(self) -> ApprovalSpec:
+        if self.mode == ApprovalMode.AUTO_RULE and (self.rule is None or not self.rule_text):
+            raise ValueError("秒批事项须填写审批规则及其文字说明")
+        if self.mode != ApprovalMode.AUTO_RULE and self.rule is not None:
+            raise ValueError("只有秒批事项可以填写审批规则")
+        if self.mode == ApprovalMode.COMMITMENT and self.verify_days == 0:
+            raise ValueError("告知承诺事项须填写事后核查时限（工作日）")
+        return self
+
+
 class ItemSpec(Spec):
     code: ItemCode
     basic_code: Annotated[str, Field(pattern=r"^[0-9A-Z]{12}$")]
@@ -243,6 +266,7 @@ class ItemSpec(Spec):
     legal_basis: Text = ""
     accept_conditions: Text = ""
     result: ResultSpec
+    approval: ApprovalSpec = ApprovalSpec()
     location: str = ""
     hours: str = ""
     phone: str = ""

@@ -29,6 +29,7 @@ from .models import (
     ServiceItem,
 )
 from .spec import (
+    ApprovalSpec,
     BundleSpec,
     DepartmentSpec,
     EdgeSpec,
@@ -48,9 +49,26 @@ _published_items: dict[tuple[int, Any], ItemSpec] = {}
 _published_bundles: dict[tuple[int, Any], BundleSpec] = {}
 
 
+# Version pk → spec of a published or superseded version (what cases pin; never changes).
+_pinned_items: dict[int, ItemSpec] = {}
+
+
 def clear_spec_cache() -> None:
     _published_items.clear()
     _published_bundles.clear()
+    _pinned_items.clear()
+
+
+def pinned_item_specs(version_ids: Iterable[int]) -> dict[int, ItemSpec]:
+    """Version pk → spec for versions cases are pinned to (published or superseded)."""
+    wanted = set(version_ids)
+    missing = wanted - _pinned_items.keys()
+    if missing:
+        for version in item_versions_with_content().filter(pk__in=missing):
+            if version.status == VersionStatus.DRAFT:
+                raise ValueError(f"item version {version.pk} is a draft; cases pin published ones")
+            _pinned_items[version.pk] = item_spec(version)
+    return {pk: _pinned_items[pk] for pk in wanted if pk in _pinned_items}
 
 
 ITEM_PREFETCH = ("materials", "questions", "fields", "steps", "fees")
@@ -105,6 +123,12 @@ def item_spec(version: ItemVersion) -> ItemSpec:
             type=version.result_type,
             name=version.result_name,
             licence_type=version.result_licence_type,
+        ),
+        approval=ApprovalSpec(
+            mode=version.approval_mode,
+            rule=version.approval_rule,
+            rule_text=version.approval_rule_text,
+            verify_days=version.verify_days,
         ),
         location=version.location,
         hours=version.hours,
@@ -271,6 +295,10 @@ def write_item_content(version: ItemVersion, spec: ItemSpec) -> None:
     version.result_type = spec.result.type
     version.result_name = spec.result.name
     version.result_licence_type = spec.result.licence_type
+    version.approval_mode = spec.approval.mode
+    version.approval_rule = spec.approval.rule
+    version.approval_rule_text = spec.approval.rule_text
+    version.verify_days = spec.approval.verify_days
     version.location = spec.location
     version.hours = spec.hours
     version.phone = spec.phone

@@ -165,10 +165,11 @@ VALIDATORS: dict[str, Callable[[str], IdentifierCheck]] = {
 
 
 def mask_identifier(value: str) -> str:
-    """Show only the first six and last four characters (for screens and logs)."""
-    if len(value) <= 10:
+    """Show only the first four and last four characters (for lists and logs): the
+    prefecture and the end, as in 4306**********1235 — not the county or the birth date."""
+    if len(value) <= 8:
         return value[:2] + "*" * max(len(value) - 2, 0)
-    return value[:6] + "*" * (len(value) - 10) + value[-4:]
+    return value[:4] + "*" * (len(value) - 8) + value[-4:]
 
 
 def mask_phone(value: str) -> str:

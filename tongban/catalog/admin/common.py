@@ -62,6 +62,7 @@ FIELD_LABELS = {
     "legal_basis": "设定依据",
     "accept_conditions": "受理条件",
     "result": "办理结果",
+    "approval": "审批方式",
     "location": "办理地点",
     "hours": "办理时间",
     "phone": "咨询电话",

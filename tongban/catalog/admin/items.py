@@ -237,6 +237,10 @@ class ItemVersionForm(forms.ModelForm):
             "result_type",
             "result_name",
             "result_licence_type",
+            "approval_mode",
+            "approval_rule",
+            "approval_rule_text",
+            "verify_days",
             "location",
             "hours",
             "phone",
@@ -293,6 +297,17 @@ class ItemVersionAdmin(VersionAdmin):
                     "legal_basis",
                     "accept_conditions",
                     ("result_type", "result_name", "result_licence_type"),
+                ]
+            },
+        ),
+        (
+            "审批方式",
+            {
+                "fields": [
+                    "approval_mode",
+                    "approval_rule",
+                    "approval_rule_text",
+                    "verify_days",
                 ]
             },
         ),

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 
 from ..enums import (
+    ApprovalMode,
     CaseKind,
     CrossRegion,
     FieldKind,
@@ -87,6 +88,12 @@ class ItemVersion(VersionedContent):
     result_type = models.CharField("审批结果类型", max_length=16, choices=ResultType.choices)
     result_name = models.CharField("审批结果名称", max_length=200)
     result_licence_type = models.SlugField("结果证照类型", max_length=64, blank=True)
+    approval_mode = models.CharField(
+        "审批方式", max_length=16, choices=ApprovalMode.choices, default=ApprovalMode.MANUAL
+    )
+    approval_rule = models.JSONField("秒批规则（JSONLogic）", null=True, blank=True)
+    approval_rule_text = models.CharField("秒批规则说明", max_length=500, blank=True)
+    verify_days = models.PositiveSmallIntegerField("事后核查时限（工作日）", default=0)
     location = models.CharField("办理地点", max_length=300, blank=True)
     hours = models.CharField("办理时间", max_length=200, blank=True)
     phone = models.CharField("咨询电话", max_length=64, blank=True)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
+
+from tongban.core.fieldcrypto import EncryptedTextField, lookup_digest
 
 from .department import Department
 from .region import Region
@@ -30,7 +34,11 @@ DEPARTMENT_ROLES = frozenset({Role.APPROVER})
 class User(AbstractUser):
     full_name = models.CharField("姓名/名称", max_length=128, blank=True)
     phone = models.CharField("手机号码", max_length=20, blank=True)
-    id_number = models.CharField("公民身份号码", max_length=18, blank=True)
+    # Encrypted at rest; found by its keyed digest (fieldcrypto.py).
+    id_number = EncryptedTextField("公民身份号码", blank=True)
+    id_number_digest = models.CharField(
+        "公民身份号码摘要", max_length=64, blank=True, db_index=True, editable=False
+    )
     uscc = models.CharField("统一社会信用代码", max_length=18, blank=True)
 
     class Meta:
@@ -39,6 +47,13 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.full_name or self.username
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.id_number_digest = lookup_digest(self.id_number or "")
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "id_number" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "id_number_digest"}
+        super().save(*args, **kwargs)
 
     def assignments_by_role(self) -> dict[str, list[RoleAssignment]]:
         """This user's role assignments, loaded once per instance (i.e. once per request)."""

@@ -1,0 +1,267 @@
+"""Applications: save a draft, submit (fan-out to one case per item), and uploads."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from tongban.catalog.checklist import Checklist, build_checklist
+from tongban.core.audit import record_event
+from tongban.core.errors import DomainError
+from tongban.core.fieldcrypto import lookup_digest
+from tongban.core.identifiers import mask_identifier, validate_resident_id, validate_uscc
+from tongban.core.models import Department, DepartmentKind, Role, User
+
+from ..enums import ActingAs, ApplicantKind, ApplicationStatus, CaseState, Channel
+from ..form import clean_form
+from ..inputs import ApplicantInfo, ApplicationInput
+from ..materials import plan_materials
+from ..models import Application, ApplicationMaterial, Case, CaseLink
+from ..numbering import application_number, case_number, today_local
+from ..plans import ResolvedPlan, resolve_plan, service_centre_for
+from .automation import start_received_cases
+
+ONLINE_CHANNELS = {Channel.WEB, Channel.MOBILE, Channel.KIOSK}
+STAFF_CHANNELS = {Channel.WINDOW, Channel.BANK, Channel.HOTLINE}
+
+
+class IncompleteAnswers(DomainError):
+    def __init__(self, pending: list[dict[str, str]]) -> None:
+        super().__init__("incomplete_answers", pending, status=400)
+
+
+def _request_digest(data: ApplicationInput) -> str:
+    canonical = json.dumps(asdict(data), sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _checklist(resolved: ResolvedPlan, answers: dict[str, Any]) -> Checklist:
+    checklist = build_checklist(resolved.plan, answers)
+    if checklist.questions:
+        raise IncompleteAnswers([{"question": q.key, "text": q.text} for q in checklist.questions])
+    return checklist
+
+
+def _clerk_centre(actor: User) -> Department | None:
+    for assignment in actor.assignments_by_role().get(Role.CLERK, []):
+        department = assignment.department
+        if department is not None and department.kind == DepartmentKind.SERVICE_CENTER:
+            return department
+    return None
+
+
+def _fill_applicant(
+    application: Application, actor: User, role: str, data: ApplicationInput
+) -> None:
+    """Who applies and who acts: the account online, the person at the window otherwise."""
+    today = today_local()
+    if role in (Role.CITIZEN, Role.COMPANY):
+        if data.channel not in ONLINE_CHANNELS:
+            raise DomainError("bad_channel", "网上申请的渠道应为网站、移动端或自助终端", 400)
+        company = role == Role.COMPANY
+        info = ApplicantInfo(
+            kind=ApplicantKind.COMPANY if company else ApplicantKind.PERSON,
+            name=actor.full_name or actor.username,
+            id_number=actor.uscc if company else actor.id_number,
+            phone=actor.phone,
+        )
+        application.applicant_user = actor
+    else:
+        if data.channel not in STAFF_CHANNELS:
+            raise DomainError("bad_channel", "窗口代为申请的渠道应为窗口、银行网点或热线", 400)
+        if data.applicant is None or not data.applicant.name or not data.applicant.id_number:
+            raise DomainError("applicant_required", "请填写申请人姓名（名称）和证件号码", 400)
+        info = data.applicant
+        application.received_by = actor
+        application.service_centre = _clerk_centre(actor)
+    if info.id_number:
+        check = (
+            validate_uscc(info.id_number)
+            if info.kind == ApplicantKind.COMPANY
+            else validate_resident_id(info.id_number, today)
+        )
+        if not check.valid:
+            raise DomainError("invalid_applicant", f"申请人证件号码：{check.reason}", 400)
+        application.applicant_id = check.normalized
+        application.applicant_id_digest = lookup_digest(check.normalized)
+        application.applicant_id_masked = mask_identifier(check.normalized)
+    if application.applicant_user is None and application.applicant_id_digest:
+        # A walk-in who has an account sees the application under "my applications".
+        application.applicant_user = User.objects.filter(
+            id_number_digest=application.applicant_id_digest
+        ).first()
+    application.applicant_kind = info.kind
+    application.applicant_name = info.name
+    application.applicant_phone = info.phone
+    application.acting_as = data.acting_as
+    if data.acting_as == ActingAs.AGENT:
+        if not data.agent_name or not data.agent_id_number:
+            raise DomainError("agent_required", "代办时请填写代办人姓名和身份证号码", 400)
+        check = validate_resident_id(data.agent_id_number, today)
+        if not check.valid:
+            raise DomainError("invalid_agent", f"代办人身份证号码：{check.reason}", 400)
+        application.agent_name = data.agent_name
+        application.agent_id = check.normalized
+        application.agent_id_masked = mask_identifier(check.normalized)
+    elif data.acting_as == ActingAs.PROXY_STAFF:
+        if role in (Role.CITIZEN, Role.COMPANY):
+            raise DomainError("bad_request", "帮代办只能由工作人员发起", 400)
+        application.proxy_staff = actor
+
+
+def application_submit(
+    actor: User,
+    role: str,
+    data: ApplicationInput,
+    *,
+    idempotency_key: str | None = None,
+    draft: Application | None = None,
+) -> Application:
+    """Submit once: validate everything, then create the application, its materials and one
+    case per item (pinned to the published versions) in one transaction.
+
+    A retry with the same Idempotency-Key returns the application the first call created; the
+    same key with a different request is a 409.
+    """
+    digest = _request_digest(data)
+    if idempotency_key:
+        existing = _replay(actor, idempotency_key, digest)
+        if existing is not None:
+            return existing
+    try:
+        with transaction.atomic():
+            return _submit(actor, role, data, idempotency_key, digest, draft)
+    except IntegrityError:
+        # A concurrent retry with the same key won the insert; answer with its result.
+        if idempotency_key:
+            existing = _replay(actor, idempotency_key, digest)
+            if existing is not None:
+                return existing
+        raise
+
+
+def _replay(actor: User, key: str, digest: str) -> Application | None:
+    existing = Application.objects.filter(created_by=actor, idempotency_key=key).first()
+    if existing is not None and existing.request_digest != digest:
+        raise DomainError(
+            "idempotency_key_reused", "该幂等键已用于另一份不同的申请，请换一个键", 409
+        )
+    return existing
+
+
+def _submit(
+    actor: User,
+    role: str,
+    data: ApplicationInput,
+    idempotency_key: str | None,
+    digest: str,
+    draft: Application | None,
+) -> Application:
+    today = today_local()
+    now = timezone.now()
+    resolved = resolve_plan(data.bundle, data.item)
+    checklist = _checklist(resolved, data.answers)
+    form = clean_form(checklist.fields, data.form, today)
+    window = role not in (Role.CITIZEN, Role.COMPANY)
+    materials = plan_materials(
+        checklist,
+        data.materials,
+        form,
+        channel=data.channel,
+        actor=actor,
+        today=today,
+        strict=not window,
+    )
+    if draft is not None:
+        application = Application.objects.select_for_update().get(pk=draft.pk)
+        if application.status != ApplicationStatus.DRAFT or application.created_by_id != actor.pk:
+            raise DomainError("not_a_draft", "该申请已提交，不能再次提交", 409)
+        application.materials.all().delete()
+    else:
+        application = Application(created_by=actor)
+    _fill_applicant(application, actor, role, data)
+    application.status = ApplicationStatus.SUBMITTED
+    application.number = application_number(today)
+    application.bundle_version_id = resolved.bundle_version_id
+    application.item_id = resolved.item_id
+    application.plan_code = resolved.plan.code
+    application.plan_name = resolved.plan.name
+    application.channel = data.channel
+    application.answers = checklist.answers
+    application.form = form
+    application.idempotency_key = idempotency_key or None
+    application.request_digest = digest
+    application.submitted_at = now
+    if application.service_centre_id is None:
+        lead = resolved.items[checklist.items[0].code].department_id
+        application.service_centre = service_centre_for(lead)
+    application.save()
+    for row in materials.rows:
+        row.application = application
+    ApplicationMaterial.objects.bulk_create(materials.rows)
+    cases = _fan_out(application, resolved, checklist, today, now)
+    record_event(
+        action="application.submit",
+        object_type="application",
+        object_id=application.number or application.pk,
+        actor=actor,
+        role=role,
+        after={
+            "plan": application.plan_code,
+            "channel": application.channel,
+            "acting_as": application.acting_as,
+            "cases": {c.case_no: c.state for c in cases},
+        },
+    )
+    start_received_cases(application, cases, materials.checks, form)
+    return application
+
+
+def _fan_out(
+    application: Application,
+    resolved: ResolvedPlan,
+    checklist: Checklist,
+    today: Any,
+    now: Any,
+) -> list[Case]:
+    """One case per item in play, routed to the item's department; waiting ones first wait."""
+    cases: list[Case] = []
+    for entry in checklist.items:
+        pinned = resolved.items[entry.code]
+        cases.append(
+            Case(
+                case_no=case_number(entry.code, today),
+                application=application,
+                item_id=pinned.item_id,
+                item_version_id=pinned.version_id,
+                item_code=entry.code,
+                item_name=entry.name,
+                department_id=pinned.department_id,
+                service_centre_id=application.service_centre_id,
+                applicant_user_id=application.applicant_user_id,
+                state=CaseState.WAITING if entry.waits_for else CaseState.RECEIVED,
+                received_at=now,
+            )
+        )
+    Case.objects.bulk_create(cases)
+    by_code = dict(_codes(cases, checklist))
+    links = [
+        CaseLink(
+            upstream=by_code[edge.upstream],
+            downstream=by_code[edge.downstream],
+            satisfies=edge.satisfies,
+        )
+        for edge in resolved.plan.edges
+        if edge.upstream in by_code and edge.downstream in by_code
+    ]
+    CaseLink.objects.bulk_create(links)
+    return cases
+
+
+def _codes(cases: list[Case], checklist: Checklist) -> list[tuple[str, Case]]:
+    return [(entry.code, case) for entry, case in zip(checklist.items, cases, strict=True)]

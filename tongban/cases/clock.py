@@ -1,0 +1,91 @@
+"""Case clocks: statutory and promised due dates, pauses, warning levels.
+
+Pure functions over a WorkCalendar snapshot (no queries). The rules (domain-china.md §7):
+- both limits count from the day after 受理 (the start day is not counted), in working
+  days or in natural days as the item says; a 即办件 is due on the day of acceptance;
+- 补正 happens before 受理, so it never touches the clock;
+- a special procedure (行政许可法 §45) is not counted: the days in (start, end] are added
+  to both due dates — working days to a working-day limit, natural days to a natural one;
+- a due date that falls in a year the calendar does not cover is provisional.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from tongban.catalog.enums import CaseKind, LimitUnit
+from tongban.catalog.spec import ItemSpec, Limit
+from tongban.core.workcalendar import WorkCalendar
+
+from .enums import CaseState, WarningLevel
+
+
+def _unit(limit: Limit) -> str:
+    return "natural" if limit.unit == LimitUnit.NATURAL else "workday"
+
+
+@dataclass(frozen=True)
+class Clocks:
+    statutory_due: datetime.date
+    promised_due: datetime.date
+    provisional: bool
+
+
+def start_clocks(item: ItemSpec, accepted_on: datetime.date, cal: WorkCalendar) -> Clocks:
+    statutory = cal.due_date(accepted_on, item.statutory_limit.days, _unit(item.statutory_limit))
+    if item.case_kind == CaseKind.IMMEDIATE:
+        promised = cal.due_date(accepted_on, 0)
+    else:
+        promised = cal.due_date(accepted_on, item.promised_limit.days, _unit(item.promised_limit))
+    return Clocks(statutory.due, promised.due, statutory.provisional or promised.provisional)
+
+
+@dataclass(frozen=True)
+class Pause:
+    working_days: int
+    natural_days: int
+    provisional: bool
+
+
+def pause_between(started_on: datetime.date, ended_on: datetime.date, cal: WorkCalendar) -> Pause:
+    """The time a special procedure takes out of the clock: the days in (start, end]."""
+    counted = cal.count_working_days(started_on, ended_on)
+    return Pause(counted.workdays, (ended_on - started_on).days, counted.provisional)
+
+
+def shift_due(
+    due: datetime.date, pause: Pause, limit: Limit, cal: WorkCalendar
+) -> tuple[datetime.date, bool]:
+    """A due date moved past a pause, and whether the result is provisional."""
+    if limit.unit == LimitUnit.NATURAL:
+        if pause.natural_days == 0:
+            return due, False
+        moved = cal.add_natural_days(due, pause.natural_days)
+    else:
+        moved = cal.add_working_days(due, pause.working_days)
+    return moved.due, moved.provisional
+
+
+def yellow_days() -> int:
+    return int(getattr(settings, "TONGBAN_YELLOW_DAYS", 2))
+
+
+def yellow_limit(today: datetime.date, cal: WorkCalendar) -> datetime.date:
+    """The last due date that is 黄牌 today: at most `yellow_days()` working days left."""
+    return cal.add_working_days(today, yellow_days()).due
+
+
+def warning_level(
+    state: str, promised_due: datetime.date | None, today: datetime.date, cal: WorkCalendar
+) -> str:
+    """正常 / 黄牌 / 红牌 for an open case whose clock runs; a paused clock does not warn."""
+    if state != CaseState.IN_REVIEW or promised_due is None:
+        return WarningLevel.NORMAL
+    if promised_due < today:
+        return WarningLevel.RED
+    if promised_due <= yellow_limit(today, cal):
+        return WarningLevel.YELLOW
+    return WarningLevel.NORMAL

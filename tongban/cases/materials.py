@@ -1,0 +1,222 @@
+"""From the checklist's materials and the applicant's choices to the material rows of an
+application, with every problem reported at once."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils import timezone
+
+from tongban.catalog.checklist import Checklist, ChecklistMaterial
+from tongban.catalog.enums import MaterialSource, Necessity
+from tongban.core.errors import DomainError
+from tongban.core.models import User
+
+from .data_checks import run_check
+from .enums import Channel, Provision
+from .inputs import MaterialChoice
+from .models import ApplicationMaterial, Upload
+
+# 容缺后补: the applicant gets at most this long to supply a deferred material.
+MAX_DEFER_DAYS = 90
+
+
+class InvalidMaterials(DomainError):
+    def __init__(self, problems: list[dict[str, str]]) -> None:
+        super().__init__("invalid_materials", problems, status=400)
+        self.problems = problems
+
+
+@dataclass
+class MaterialPlan:
+    rows: list[ApplicationMaterial]
+    checks: dict[str, bool | None]  # data-check material key → result, for 秒批 rules
+
+
+def _upload_for(public_id: str, uploads: Mapping[str, Upload]) -> Upload | None:
+    return uploads.get(str(public_id))
+
+
+def plan_materials(
+    checklist: Checklist,
+    choices: Mapping[str, MaterialChoice],
+    form: Mapping[str, Any],
+    *,
+    channel: str,
+    actor: User,
+    today: datetime.date,
+    strict: bool = True,
+) -> MaterialPlan:
+    """Unsaved ApplicationMaterial rows for the checklist; InvalidMaterials if any is wrong.
+
+    `strict` (submission) requires every required material; a window clerk may still accept
+    an application with a required material missing and then issue one 一次性告知.
+    """
+    known = {m.key for m in checklist.materials}
+    problems = [
+        {"material": key, "message": f"本申请不需要“{key}”这份材料"}
+        for key in sorted(choices)
+        if key not in known
+    ]
+    ids = [c.upload for c in choices.values() if c.upload]
+    uploads = (
+        {str(u.public_id): u for u in Upload.objects.filter(public_id__in=ids, owner=actor)}
+        if ids
+        else {}
+    )
+    rows: list[ApplicationMaterial] = []
+    checks: dict[str, bool | None] = {}
+    now = timezone.now()
+    for material in checklist.materials:
+        row = ApplicationMaterial(
+            key=material.key,
+            name=material.name,
+            necessity=material.necessity,
+            items=list(material.items),
+        )
+        automatic = _automatic_provision(material, form, checklist, today, row)
+        if automatic is not None:
+            if material.source == MaterialSource.DATA_CHECK:
+                checks[material.key] = row.check_passed
+            rows.append(row)
+            continue
+        choice = choices.get(material.key)
+        problem = _apply_choice(material, choice, row, uploads, channel, today, now, strict)
+        if problem:
+            problems.append({"material": material.key, "message": f"{material.name}：{problem}"})
+        rows.append(row)
+    if problems:
+        raise InvalidMaterials(problems)
+    return MaterialPlan(rows, checks)
+
+
+def _automatic_provision(
+    material: ChecklistMaterial,
+    form: Mapping[str, Any],
+    checklist: Checklist,
+    today: datetime.date,
+    row: ApplicationMaterial,
+) -> str | None:
+    """Fill `row` for a material nobody hands in; None when the applicant must act."""
+    if material.produced_by is not None:
+        row.provision = Provision.PRODUCED
+        row.source_ref = material.produced_by
+    elif material.source == MaterialSource.LICENCE:
+        row.provision = Provision.LICENCE
+        row.source_ref = material.licence_type
+    elif material.source == MaterialSource.DATA_CHECK:
+        result = run_check(material.register, form, checklist.fields, today)
+        row.provision = Provision.DATA_CHECK
+        row.source_ref = f"{material.register}：{result.detail}"[:200]
+        row.check_passed = result.passed
+    else:
+        return None
+    return str(row.provision)
+
+
+def _apply_choice(
+    material: ChecklistMaterial,
+    choice: MaterialChoice | None,
+    row: ApplicationMaterial,
+    uploads: Mapping[str, Upload],
+    channel: str,
+    today: datetime.date,
+    now: datetime.datetime,
+    strict: bool,
+) -> str | None:
+    """Fill `row` from the applicant's choice; a Chinese problem, or None when fine."""
+    if material.source == MaterialSource.COMMITMENT:
+        if choice is None or choice.provision != Provision.COMMITMENT or not choice.agreed:
+            row.provision = Provision.NOT_PROVIDED
+            return "本材料实行告知承诺，请阅读承诺内容并勾选同意" if strict else None
+        row.provision = Provision.COMMITMENT
+        row.commitment_text = material.commitment
+        row.committed_at = now
+        return None
+    if choice is None or choice.provision == Provision.NOT_PROVIDED:
+        row.provision = Provision.NOT_PROVIDED
+        if material.necessity == Necessity.REQUIRED and strict:
+            return "必须提供"
+        return None
+    if choice.provision == Provision.UPLOAD:
+        upload = _upload_for(choice.upload or "", uploads)
+        if upload is None:
+            return "找不到上传的文件（请重新上传）"
+        row.provision = Provision.UPLOAD
+        row.upload = upload
+        return None
+    if choice.provision == Provision.PAPER:
+        if channel != Channel.WINDOW:
+            return "只有窗口受理时才能收取纸质材料"
+        row.provision = Provision.PAPER
+        return None
+    if choice.provision == Provision.DEFERRED:
+        if material.necessity != Necessity.DEFERRABLE:
+            return "本材料不适用容缺后补"
+        latest = today + datetime.timedelta(days=MAX_DEFER_DAYS)
+        if choice.supply_by is None or not today < choice.supply_by <= latest:
+            return f"请填写补交期限（明天起{MAX_DEFER_DAYS}天内）"
+        row.provision = Provision.DEFERRED
+        row.supply_by = choice.supply_by
+        return None
+    return f"不支持的提供方式“{choice.provision}”"
+
+
+def resubmitted_rows(
+    application: Any,
+    asked: list[str],
+    choices: Mapping[str, MaterialChoice],
+    *,
+    actor: User,
+) -> list[ApplicationMaterial]:
+    """New material rows answering a supplement notice: every asked material must come."""
+    current = {
+        m.key: m
+        for m in ApplicationMaterial.objects.filter(
+            application_id=application.pk, replaced_at__isnull=True
+        )
+    }
+    problems = [
+        {"material": key, "message": f"一次性告知要求补正“{current[key].name}”，请提供"}
+        for key in asked
+        if key in current and key not in choices
+    ]
+    problems += [
+        {"material": key, "message": f"本申请没有“{key}”这份材料"}
+        for key in choices
+        if key not in current
+    ]
+    ids = [c.upload for c in choices.values() if c.upload]
+    uploads = {str(u.public_id): u for u in Upload.objects.filter(public_id__in=ids)}
+    rows = []
+    for key, choice in choices.items():
+        old = current.get(key)
+        if old is None:
+            continue
+        upload = uploads.get(str(choice.upload or ""))
+        if upload is not None and upload.owner_id not in (actor.pk, application.created_by_id):
+            upload = None
+        if choice.provision == Provision.PAPER and application.channel == Channel.WINDOW:
+            provision = Provision.PAPER
+        elif choice.provision == Provision.UPLOAD and upload is not None:
+            provision = Provision.UPLOAD
+        else:
+            problems.append({"material": key, "message": f"{old.name}：请上传补正后的文件"})
+            continue
+        rows.append(
+            ApplicationMaterial(
+                application=application,
+                key=key,
+                name=old.name,
+                necessity=old.necessity,
+                items=old.items,
+                provision=provision,
+                upload=upload if provision == Provision.UPLOAD else None,
+            )
+        )
+    if problems:
+        raise InvalidMaterials(problems)
+    return rows

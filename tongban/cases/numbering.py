@@ -1,0 +1,60 @@
+"""Case, application and notice numbers: a prefix, the day, and a daily sequence.
+
+办件编号 = 实施编码 + yyyymmdd + daily sequence (domain-china.md §3, Guangdong format; at
+least 4 digits, wider if a day ever needs more). The counter is one upsert statement
+(INSERT … ON CONFLICT DO UPDATE … RETURNING, on PostgreSQL and SQLite ≥ 3.35): the row
+lock it takes is held to the end of the caller's transaction, so concurrent submissions
+get distinct numbers, and a rolled-back submission gives its number back.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import connection
+from django.utils import timezone
+
+from .models import NumberSequence
+
+_TABLE = NumberSequence._meta.db_table
+
+_SQL = (
+    f"INSERT INTO {_TABLE} (scope, day, last) VALUES (%s, %s, %s) "
+    f"ON CONFLICT (scope, day) DO UPDATE SET last = {_TABLE}.last + EXCLUDED.last "
+    "RETURNING last"
+)
+
+
+def today_local() -> datetime.date:
+    return timezone.localdate()
+
+
+def take_numbers(scope: str, day: datetime.date, count: int = 1) -> range:
+    """Reserve `count` consecutive sequence numbers of `scope` on `day`."""
+    with connection.cursor() as cursor:
+        cursor.execute(_SQL, [scope, day, count])
+        last = int(cursor.fetchone()[0])
+    return range(last - count + 1, last + 1)
+
+
+def format_number(prefix: str, day: datetime.date, serial: int) -> str:
+    return f"{prefix}{day:%Y%m%d}{serial:04d}"
+
+
+def case_number(item_code: str, day: datetime.date) -> str:
+    serial = take_numbers(f"case:{item_code}", day)[0]
+    return format_number(item_code, day, serial)
+
+
+def application_number(day: datetime.date) -> str:
+    # "SQ" (申请) keeps application numbers visibly apart from case numbers.
+    serial = take_numbers("application", day)[0]
+    return f"SQ{day:%Y%m%d}{serial:06d}"
+
+
+def notice_number(department_short: str, kind_letter: str, day: datetime.date) -> str:
+    """e.g. 公安受〔2026〕第1121000123号 — one series per department, kind and year."""
+    serial = take_numbers(f"notice:{department_short}:{kind_letter}", day.replace(month=1, day=1))[
+        0
+    ]
+    return f"{department_short}{kind_letter}〔{day.year}〕第{day:%m%d}{serial:06d}号"

@@ -1,0 +1,118 @@
+"""Who may see and act on a case, and in which role.
+
+- an approver: the cases of the approver's department;
+- a window clerk: the cases received at the clerk's service centre;
+- a supervisor: every case in the supervisor's region (read only);
+- a citizen or company: their own applications and cases.
+Actions are further limited by role (the window accepts, the department decides).
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from tongban.core.models import Role, User
+
+from .models import Application, Case
+
+APPROVER_ACTIONS = frozenset(
+    {
+        "accept",
+        "request_supplement",
+        "refuse",
+        "advance",
+        "approve",
+        "approve_deficient",
+        "deny",
+        "start_special",
+        "end_special",
+        "deliver",
+        "revoke",
+    }
+)
+CLERK_ACTIONS = frozenset(
+    {"accept", "request_supplement", "refuse", "resubmit", "deliver", "withdraw"}
+)
+APPLICANT_ACTIONS = frozenset({"resubmit", "withdraw"})
+STAFF_VIEW_ROLES = (Role.APPROVER, Role.CLERK, Role.SUPERVISOR)
+
+
+def _department_ids(user: User, role: str) -> set[int]:
+    return {
+        a.department_id
+        for a in user.assignments_by_role().get(role, [])
+        if a.department_id is not None
+    }
+
+
+def _region_prefixes(user: User, role: str) -> list[str] | None:
+    """Code prefixes the user's assignments of `role` cover; None = everywhere."""
+    prefixes = []
+    for a in user.assignments_by_role().get(role, []):
+        if a.region is None:
+            return None
+        prefixes.append(a.region.code_prefix())
+    return prefixes
+
+
+def _owns(user: User, application: Application) -> bool:
+    return user.pk in (application.applicant_user_id, application.created_by_id)
+
+
+def acting_role(user: User, case: Case, action: str) -> str | None:
+    """The role in which `user` may perform `action` on `case`, or None."""
+    if not user.is_authenticated:
+        return None
+    if action in APPROVER_ACTIONS and case.department_id in _department_ids(user, Role.APPROVER):
+        return str(Role.APPROVER)
+    if (
+        action in CLERK_ACTIONS
+        and case.service_centre_id is not None
+        and case.service_centre_id in _department_ids(user, Role.CLERK)
+    ):
+        return str(Role.CLERK)
+    if action in APPLICANT_ACTIONS and _owns(user, case.application):
+        return str(Role.COMPANY if user.has_role(Role.COMPANY) else Role.CITIZEN)
+    return None
+
+
+def staff_role(user: User, case: Case) -> str | None:
+    """The staff role under which `user` sees this case, or None (then: owner or nobody)."""
+    if case.department_id in _department_ids(user, Role.APPROVER):
+        return str(Role.APPROVER)
+    if case.service_centre_id and case.service_centre_id in _department_ids(user, Role.CLERK):
+        return str(Role.CLERK)
+    prefixes = _region_prefixes(user, Role.SUPERVISOR)
+    if user.has_role(Role.SUPERVISOR) and (
+        prefixes is None or any(case.department.region_id.startswith(p) for p in prefixes)
+    ):
+        return str(Role.SUPERVISOR)
+    return None
+
+
+def can_view_case(user: User, case: Case) -> bool:
+    return staff_role(user, case) is not None or _owns(user, case.application)
+
+
+def can_view_application(user: User, application: Application) -> bool:
+    if _owns(user, application):
+        return True
+    return any(can_view_case(user, case) for case in application.cases.all())
+
+
+def visible_cases(user: User) -> QuerySet[Case]:
+    """Every case this user may list (staff scopes, or the user's own)."""
+    scope = Q(applicant_user=user) | Q(application__created_by=user)
+    approver = _department_ids(user, Role.APPROVER)
+    if approver:
+        scope |= Q(department_id__in=approver)
+    centres = _department_ids(user, Role.CLERK)
+    if centres:
+        scope |= Q(service_centre_id__in=centres)
+    if user.has_role(Role.SUPERVISOR):
+        prefixes = _region_prefixes(user, Role.SUPERVISOR)
+        if prefixes is None:
+            return Case.objects.all()
+        for prefix in prefixes:
+            scope |= Q(department__region_id__startswith=prefix)
+    return Case.objects.filter(scope)
