@@ -29,6 +29,7 @@ urlpatterns = [
     path("api/v1/openapi.json", openapi_json, name="api-openapi-json"),
     path("api/v1/", api.urls),
     path("catalog/", include("tongban.catalog.urls")),
+    path("cases/", include("tongban.cases.urls")),
     path("", include("tongban.core.urls")),
 ]
 

@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import quote
 
 from django.http import HttpRequest, HttpResponse
-from ninja import File, Query, Router, Schema
+from ninja import Body, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
 
@@ -108,7 +108,7 @@ def _application_response(number: str) -> dict[str, Any]:
     response={201: dict[str, Any]},
     summary="提交申请（一件事或单个事项）；支持 Idempotency-Key 防重复提交",
 )
-def submit_application(request: HttpRequest, body: ApplicationIn) -> tuple[int, dict[str, Any]]:
+def submit_application(request: HttpRequest, body: ApplicationIn) -> Status[dict[str, Any]]:
     user = _user(request)
     key = request.headers.get("Idempotency-Key") or None
     if key is not None and not 1 <= len(key) <= 100:
@@ -116,7 +116,7 @@ def submit_application(request: HttpRequest, body: ApplicationIn) -> tuple[int, 
     application = application_submit(
         user, applying_role(user), body.to_input(), idempotency_key=key
     )
-    return 201, _application_response(application.number or "")
+    return Status(201, _application_response(application.number or ""))
 
 
 @router.get("/applications/{number}", summary="申请详情：各办件的状态、部门、期限、预警")
@@ -206,9 +206,9 @@ def get_case(request: HttpRequest, case_no: str) -> dict[str, Any]:
     "/cases/{case_no}/actions/{action}", summary="办件操作（受理、补正告知、审批、送达等）"
 )
 def case_action(
-    request: HttpRequest, case_no: str, action: str, body: dict[str, Any]
+    request: HttpRequest, case_no: str, action: str, body: Body[dict[str, Any]] | None = None
 ) -> dict[str, Any]:
-    case = perform_action(_user(request), case_no, action, body)
+    case = perform_action(_user(request), case_no, action, body or {})
     return case_summary(case)
 
 

@@ -52,7 +52,7 @@ from tongban.core.errors import DomainError
 logger = logging.getLogger(__name__)
 
 # fontTools reports every instancing step at INFO level; once per PDF is noise in the server log.
-for _name in ("fontTools.varLib.instancer", "fontTools.subset"):
+for _name in ("fontTools.varLib", "fontTools.subset"):
     if logging.getLogger(_name).level == logging.NOTSET:
         logging.getLogger(_name).setLevel(logging.WARNING)
 
@@ -600,7 +600,9 @@ class _NoticeLayout:
         pdf.set_keywords(" ".join(part for part in (notice.number, notice.case_no) if part))
         pdf.set_creator("通办 Tongban")
         pdf.set_lang("zh-CN")
-        pdf.set_creation_date(datetime.datetime.combine(notice.issued_on, datetime.time(), _TZ_CHINA))
+        pdf.set_creation_date(
+            datetime.datetime.combine(notice.issued_on, datetime.time(), _TZ_CHINA)
+        )
 
         self.new_page()
         self.title()
@@ -610,7 +612,9 @@ class _NoticeLayout:
         if notice.rows:
             self.y += _BODY_SIZE * 0.6
             label_width = max(self.measure_table_text(label) for label, _value in notice.rows)
-            label_col = min(max(label_width + 2 * _CELL_PAD_X + 1, _CONTENT_W * 0.22), _CONTENT_W * 0.4)
+            label_col = min(
+                max(label_width + 2 * _CELL_PAD_X + 1, _CONTENT_W * 0.22), _CONTENT_W * 0.4
+            )
             self.table(
                 None,
                 [label_col, _CONTENT_W - label_col],

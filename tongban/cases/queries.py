@@ -94,10 +94,19 @@ def case_page(
     return CasePage(rows, _cursor(rows[-1]) if more and rows else None)
 
 
+# Reads are audited too, but they are not part of the case's story.
+NOT_IN_TIMELINE = ("case.view_personal_data",)
+
+
 def case_history(case: Case) -> list[AuditEvent]:
-    return list(
-        AuditEvent.objects.filter(object_type="case", object_id=case.case_no).order_by("seq")
+    """The case's timeline: the submission, then every event of the case, in order."""
+    submitted = Q(
+        object_type="application",
+        object_id=case.application.number,
+        action="application.submit",
     )
+    own = Q(object_type="case", object_id=case.case_no) & ~Q(action__in=NOT_IN_TIMELINE)
+    return list(AuditEvent.objects.filter(submitted | own).order_by("chain", "seq"))
 
 
 def case_warning(case: Case, today: datetime.date | None = None) -> str:
