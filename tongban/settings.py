@@ -10,6 +10,11 @@
 | TONGBAN_STORAGE_DIR   | <repo>/var/storage                     | uploaded materials, generated files        |
 | TONGBAN_STATIC_ROOT   | <repo>/var/static                      | collectstatic target served by whitenoise  |
 | TONGBAN_TIME_ZONE     | Asia/Shanghai                          | local time of the service centre           |
+| TONGBAN_FIELD_KEYS    | from TONGBAN_KEY_DIR (demo creates)    | Fernet keys for personal data (docs/cases) |
+| TONGBAN_LOOKUP_KEY    | from TONGBAN_KEY_DIR (demo creates)    | HMAC key for ID-number lookups             |
+| TONGBAN_KEY_DIR       | <repo>/var/keys                        | key files when the variables are unset     |
+| TONGBAN_YELLOW_DAYS   | 2                                      | 黄牌 when ≤ this many working days are left |
+| TONGBAN_MAX_UPLOAD_MB | 20                                     | largest material file accepted             |
 """
 
 from __future__ import annotations
@@ -180,6 +185,11 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_AGE = 8 * 60 * 60  # one working day at the window
+
+TONGBAN_YELLOW_DAYS = int(os.environ.get("TONGBAN_YELLOW_DAYS", "2"))
+TONGBAN_MAX_UPLOAD_BYTES = int(os.environ.get("TONGBAN_MAX_UPLOAD_MB", "20")) * 1024 * 1024
+# Uploads up to the material limit are streamed to a temporary file, not held in memory.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # API tokens issued by POST /api/v1/auth/token live this long.
 API_TOKEN_TTL_HOURS = int(os.environ.get("TONGBAN_API_TOKEN_TTL_HOURS", "12"))

@@ -21,7 +21,7 @@ from .actions.uploads import upload_material
 from .enums import ActingAs, ApplicantKind, Channel
 from .inputs import ApplicantInfo, ApplicationInput, MaterialChoice
 from .models import Case, Notice
-from .notice_data import NoticeData
+from .notices import notice_pdf_bytes
 from .permissions import can_view_application, can_view_case, staff_role, visible_cases
 from .queries import application_by_number, bundle_status, case_history, case_page, cases_of
 from .serialize import application_dict, case_summary, event_dict, material_dict, notice_dict
@@ -214,13 +214,11 @@ def case_action(
 
 @router.get("/cases/{case_no}/notices/{number}.pdf", summary="下载文书（PDF）")
 def notice_pdf(request: HttpRequest, case_no: str, number: str) -> HttpResponse:
-    from .notice_pdf import render_notice_pdf
-
     case = _visible_case(request, case_no)
     notice = Notice.objects.filter(case=case, number=number).first()
     if notice is None:
         raise DomainError("not_found", f"文书“{number}”不存在", 404)
-    pdf = render_notice_pdf(NoticeData.from_json(notice.data))
+    pdf = notice_pdf_bytes(notice)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(notice.number)}.pdf"
     return response

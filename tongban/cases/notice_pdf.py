@@ -149,7 +149,7 @@ class _FontSet:
         return f"{self.regular.prototype.name} ({self.origin}: {self.regular.source.path})"
 
 
-class _DocumentFont(TTFont):  # type: ignore[misc]
+class _DocumentFont(TTFont):
     """The font object of one document, read lazily from the cached file bytes.
 
     fpdf2 subsets it in place when the PDF is written and then calls `save`; for a variable
@@ -170,6 +170,7 @@ class _DocumentFont(TTFont):  # type: ignore[misc]
         axes: dict[str, float] | None,
     ) -> None:
         super().__init__(io.BytesIO(data), fontNumber=face, lazy=True, recalcTimestamp=False)
+        self.flavor = None  # a WOFF/WOFF2 file is embedded as plain SFNT
         for tag in self.UNUSED_TABLES:
             if tag in self:
                 del self[tag]
@@ -178,7 +179,7 @@ class _DocumentFont(TTFont):  # type: ignore[misc]
             self.setGlyphOrder(list(glyph_order))
         self.instance_axes = axes
 
-    def save(self, file: Any, reorderTables: bool = True) -> None:  # noqa: N803 (fontTools API)
+    def save(self, file: Any, reorderTables: bool = True) -> None:
         if self.instance_axes and "fvar" in self:
             instancer.instantiateVariableFont(self, self.instance_axes, inplace=True, static=True)
         super().save(file, reorderTables)
@@ -210,7 +211,9 @@ def _family(font: TTFont) -> str:
 def _pick_face(path: Path) -> int | None:
     """The face of `path` to use: in a collection prefer Simplified Chinese, never Mono."""
     try:
-        if path.read_bytes()[:4] != b"ttcf":
+        with path.open("rb") as file:
+            is_collection = file.read(4) == b"ttcf"
+        if not is_collection:
             font = TTFont(path, lazy=True)
             try:
                 return 0 if _covers(font) else None
@@ -337,22 +340,31 @@ def _find_font_files(override: str) -> tuple[_FontFile, _FontFile | None, str]:
     raise NoticeFontMissing()
 
 
-def _load(source: _FontFile, fontkey: str, style: str) -> _LoadedFont:
-    data = source.path.read_bytes()
-    proto = TTFFont(FPDF(), source.path, fontkey, style, collection_font_number=source.face)
-    glyph_order = tuple(proto.ttfont.getGlyphOrder())
+def _load(source: _FontFile, style: str, base: _LoadedFont | None = None) -> _LoadedFont:
+    """Parse a font file, or for another instance of the variable font `base` reuse its parse."""
+    if base is not None and (base.source.path, base.source.face) == (source.path, source.face):
+        data, glyph_order = base.data, base.glyph_order
+        proto = copy.copy(base.prototype)
+        proto.desc = copy.copy(base.prototype.desc)
+        font = TTFont(io.BytesIO(data), fontNumber=source.face, lazy=True)
+        font.setGlyphOrder(list(glyph_order))
+    else:
+        data = source.path.read_bytes()
+        proto = TTFFont(FPDF(), source.path, "notice", style, collection_font_number=source.face)
+        font = proto.ttfont
+        glyph_order = tuple(font.getGlyphOrder())
     widths = dict(proto.cw)
     if source.weight is not None:
         # Layout widths of the instance (fpdf2 would give the default, Thin, instance's).
-        glyph_set = proto.ttfont.getGlyphSet(location={"wght": source.weight})
+        glyph_set = font.getGlyphSet(location={"wght": source.weight})
         widths = {
             code: round(proto.scale * glyph_set[glyph].width + 0.001)
             for code, glyph in proto.cmap.items()
         }
         weight_name = "Bold" if source.weight >= 600 else "Regular"
-        proto.name = re.sub(r"[ ()]", "", _family(proto.ttfont)) + "-" + weight_name
+        proto.name = re.sub(r"[ ()]", "", _family(font)) + "-" + weight_name
     proto.emphasis = TextEmphasis.coerce(style)
-    proto.ttfont.close()
+    font.close()
     proto.ttfont = TTFont()  # the parsed tables are not needed any more
     return _LoadedFont(
         source=source,
@@ -377,9 +389,10 @@ def _fonts() -> _FontSet:
         fonts = _font_cache.get(override)
         if fonts is None:
             regular, bold, origin = _find_font_files(override)
+            regular_font = _load(regular, "")
             fonts = _FontSet(
-                regular=_load(regular, "notice", ""),
-                bold=_load(bold, "noticeb", "B") if bold is not None else None,
+                regular=regular_font,
+                bold=_load(bold, "B", regular_font) if bold is not None else None,
                 origin=origin,
             )
             logger.info("notice PDF font: %s", fonts.describe())
@@ -458,21 +471,27 @@ def _wrap_part(
         if current_width + unit_width <= available + epsilon:
             current += unit
             current_width += unit_width
-            continue
-        if unit == " ":
+        elif unit == " ":
             flush()
-            continue
-        if current:
+        elif current and unit_width <= width + epsilon:  # fits on the next line
             flush()
-        if unit_width <= available + epsilon:
             current, current_width = unit, unit_width
-            continue
-        for char in unit:  # wider than a whole line: break anywhere
-            char_width = measure(char)
-            if current and current_width + char_width > available + epsilon:
-                flush()
-            current += char
-            current_width += char_width
+        else:  # wider than a whole line (a long URL): break it anywhere, from this line on
+            for char in unit:
+                char_width = measure(char)
+                if current and current_width + char_width > available + epsilon:
+                    carry = ""
+                    # Keep the rules: take the previous character along rather than start
+                    # the line with closing punctuation or end one with opening punctuation.
+                    while len(current) > 1 and (
+                        (char in _NO_LINE_START and not carry) or current[-1] in _NO_LINE_END
+                    ):
+                        carry = current[-1] + carry
+                        current = current[:-1]
+                    flush()
+                    current, current_width = carry, measure(carry)
+                current += char
+                current_width += char_width
     if current or not lines:
         lines.append(current.rstrip(" "))
     return lines
@@ -604,11 +623,16 @@ class _NoticeLayout:
             datetime.datetime.combine(notice.issued_on, datetime.time(), _TZ_CHINA)
         )
 
+        signature = self.signature_lines()
+        # The signature never stands alone on a page: the last body line or table row goes
+        # over with it (GB/T 9704 asks for the same).
+        keep = self.signature_height(signature)
         self.new_page()
         self.title()
         self.addressee()
-        for paragraph in notice.paragraphs:
-            self.paragraph(paragraph)
+        for n, paragraph in enumerate(notice.paragraphs, 1):
+            last = n == len(notice.paragraphs) and not notice.rows and not notice.materials
+            self.paragraph(paragraph, keep if last else 0)
         if notice.rows:
             self.y += _BODY_SIZE * 0.6
             label_width = max(self.measure_table_text(label) for label, _value in notice.rows)
@@ -620,6 +644,7 @@ class _NoticeLayout:
                 [label_col, _CONTENT_W - label_col],
                 ["L", "L"],
                 [[label, value] for label, value in notice.rows],
+                0 if notice.materials else keep,
             )
         if notice.materials:
             self.y += _BODY_SIZE * 0.6
@@ -630,8 +655,9 @@ class _NoticeLayout:
                 [number_col, name_col, _CONTENT_W - number_col - name_col],
                 ["C", "L", "L"],
                 [[str(n), name, reason] for n, (name, reason) in enumerate(notice.materials, 1)],
+                keep,
             )
-        self.signature()
+        self.signature(signature)
         if self.replaced:
             logger.warning(
                 "notice %s: the font has no glyph for %s; printed as □",
@@ -656,13 +682,13 @@ class _NoticeLayout:
         lines = self.wrap(f"{self.notice.addressee}：", _CONTENT_W)
         self.lines_aligned(lines, _BODY_SIZE, "L", _BODY_LEADING)
 
-    def paragraph(self, text: str) -> None:
+    def paragraph(self, text: str, keep_with_last: float = 0) -> None:
         self.font(_BODY_SIZE)
         indent = 2 * _BODY_SIZE  # two full-width characters
         height = _BODY_SIZE * _BODY_LEADING
         lines = self.wrap(text, _CONTENT_W, indent)
         for n, line in enumerate(lines):
-            self.ensure(height)
+            self.ensure(height + (keep_with_last if n == len(lines) - 1 else 0))
             x = _LEFT + (indent if n == 0 else 0)
             available = _CONTENT_W - (indent if n == 0 else 0)
             spacing = 0.0
@@ -683,6 +709,7 @@ class _NoticeLayout:
         widths: list[float],
         aligns: list[str],
         rows: list[list[str]],
+        keep_with_last: float = 0,
     ) -> None:
         line_height = _TABLE_SIZE * _TABLE_LEADING
         pdf = self.pdf
@@ -726,15 +753,22 @@ class _NoticeLayout:
         heading()
         first_row_top = _TOP + heading_height
         page_room = self.bottom - first_row_top - 2 * _CELL_PAD_Y
-        for row in rows:
+        for index, row in enumerate(rows):
+            keep = keep_with_last if index == len(rows) - 1 else 0
             remaining = cell_lines(row, False)
             while remaining:
                 needed = max(len(cell) for cell in remaining)
                 fits = int((self.bottom - self.y - 2 * _CELL_PAD_Y + 0.01) // line_height)
+                fits_with_keep = int(
+                    (self.bottom - self.y - 2 * _CELL_PAD_Y - keep + 0.01) // line_height
+                )
                 at_top = self.y <= first_row_top + 0.01
                 # Move a row that does not fit to the next page whole if it fits there, else
                 # split it (but never leave a sliver of one line at the foot of a page).
-                if not at_top and fits < needed and (needed * line_height <= page_room or fits < 2):
+                if not at_top and (
+                    (fits < needed and (needed * line_height <= page_room or fits < 2))
+                    or (fits_with_keep < needed and needed * line_height + keep <= page_room)
+                ):
                     self.new_page()
                     heading()
                     continue
@@ -746,14 +780,21 @@ class _NoticeLayout:
                 height = max(len(cell) for cell in chunk) * line_height + 2 * _CELL_PAD_Y
                 draw_row(chunk, height, False, False)
 
-    def signature(self) -> None:
+    def signature_lines(self) -> list[str]:
+        self.font(_BODY_SIZE)
+        lines = self.wrap(self.notice.department_name, _CONTENT_W - 2 * _BODY_SIZE)
+        lines.append(chinese_date(self.notice.issued_on))
+        return [line for line in lines if line]
+
+    @staticmethod
+    def signature_height(lines: list[str]) -> float:
+        return (len(lines) + 2) * _BODY_SIZE * _BODY_LEADING  # two blank lines for the seal
+
+    def signature(self, lines: list[str]) -> None:
         """Issuing department over the date, at the right, with room above for the seal."""
         height = _BODY_SIZE * _BODY_LEADING
         self.font(_BODY_SIZE)
-        lines = [*self.wrap(self.notice.department_name, _CONTENT_W - 2 * _BODY_SIZE)]
-        lines.append(chinese_date(self.notice.issued_on))
-        lines = [line for line in lines if line]
-        self.ensure((len(lines) + 2) * height)
+        self.ensure(self.signature_height(lines))
         self.y += 2 * height
         block_width = max(self.measure(line) for line in lines)
         block_right = _LEFT + _CONTENT_W - 2 * _BODY_SIZE  # 右空二字

@@ -126,3 +126,20 @@ def issue_notice(
     return Notice.objects.create(
         case=case, kind=kind, number=number, data=data.as_json(), issued_at=timezone.now()
     )
+
+
+def notice_pdf_bytes(notice: Notice) -> bytes:
+    """The notice as PDF. Its content never changes, so it is rendered once (laying out a
+    CJK font subset costs about half a second) and then served from storage."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from .notice_pdf import render_notice_pdf
+
+    path = f"notices/{notice.issued_at:%Y}/{notice.pk}.pdf"
+    if default_storage.exists(path):
+        with default_storage.open(path, "rb") as handle:
+            return bytes(handle.read())
+    pdf = render_notice_pdf(NoticeData.from_json(notice.data))
+    default_storage.save(path, ContentFile(pdf))
+    return pdf

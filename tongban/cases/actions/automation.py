@@ -29,9 +29,27 @@ from .lifecycle import (
 APPROVED_STATES = {CaseState.APPROVED, CaseState.APPROVED_DEFICIENT, CaseState.DELIVERED}
 
 
+def nested(form: Mapping[str, Any]) -> dict[str, Any]:
+    """{"employer.name": x} → {"employer": {"name": x}}: JSONLogic's var reads dotted paths."""
+    tree: dict[str, Any] = {}
+    for key, value in form.items():
+        node = tree
+        *parents, leaf = key.split(".")
+        for part in parents:
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):
+                break
+            node = child
+        else:
+            node[leaf] = value
+    return tree
+
+
 def rule_holds(item: ItemSpec, form: Mapping[str, Any], checks: Mapping[str, Any]) -> bool:
+    """Whether the 秒批 rule holds; an error in evaluation means "no" (a person decides)."""
     try:
-        return bool(jsonLogic(item.approval.rule, {"form": dict(form), "checks": dict(checks)}))
+        data: dict[str, Any] = {"form": nested(form), "checks": dict(checks)}
+        return bool(jsonLogic(item.approval.rule, data))
     except (TypeError, ValueError, ArithmeticError):
         return False
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-import filetype
+import filetype  # type: ignore[import-untyped]
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
