@@ -24,7 +24,14 @@ from .models import Case, Notice
 from .notices import notice_pdf_bytes
 from .permissions import can_view_application, can_view_case, staff_role, visible_cases
 from .queries import application_by_number, bundle_status, case_history, case_page, cases_of
-from .serialize import application_dict, case_summary, event_dict, material_dict, notice_dict
+from .serialize import (
+    application_dict,
+    case_summary,
+    event_dict,
+    material_dict,
+    notice_dict,
+    summaries,
+)
 
 router = Router(tags=["申请与办件"])
 
@@ -156,7 +163,7 @@ def list_cases(request: HttpRequest, filters: Query[CaseFilter]) -> dict[str, An
         after=filters.after,
         limit=filters.limit,
     )
-    return {"results": [case_summary(c) for c in page.cases], "next_cursor": page.next_cursor}
+    return {"results": summaries(page.cases), "next_cursor": page.next_cursor}
 
 
 def _visible_case(request: HttpRequest, case_no: str) -> Case:

@@ -13,7 +13,7 @@ from django.utils import timezone
 from tongban.catalog.checklist import Checklist, ChecklistMaterial
 from tongban.catalog.enums import MaterialSource, Necessity
 from tongban.core.errors import DomainError
-from tongban.core.models import User
+from tongban.core.models import Role, User
 
 from .data_checks import run_check
 from .enums import Channel, Provision
@@ -199,7 +199,10 @@ def resubmitted_rows(
         upload = uploads.get(str(choice.upload or ""))
         if upload is not None and upload.owner_id not in (actor.pk, application.created_by_id):
             upload = None
-        if choice.provision == Provision.PAPER and application.channel == Channel.WINDOW:
+        # Paper is received only by a person at a window (the clerk), whatever the channel
+        # the application first came through.
+        at_window = application.channel == Channel.WINDOW or actor.has_role(Role.CLERK)
+        if choice.provision == Provision.PAPER and at_window:
             provision = Provision.PAPER
         elif choice.provision == Provision.UPLOAD and upload is not None:
             provision = Provision.UPLOAD

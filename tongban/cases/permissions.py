@@ -114,5 +114,5 @@ def visible_cases(user: User) -> QuerySet[Case]:
         if prefixes is None:
             return Case.objects.all()
         for prefix in prefixes:
-            scope |= Q(department__region_id__startswith=prefix)
+            scope |= Q(department__region__code__startswith=prefix)
     return Case.objects.filter(scope)

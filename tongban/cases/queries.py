@@ -109,9 +109,12 @@ def case_history(case: Case) -> list[AuditEvent]:
     return list(AuditEvent.objects.filter(submitted | own).order_by("chain", "seq"))
 
 
-def case_warning(case: Case, today: datetime.date | None = None) -> str:
+def case_warning(
+    case: Case, today: datetime.date | None = None, cal: WorkCalendar | None = None
+) -> str:
+    """The case's warning level; lists pass `today` and one calendar snapshot for all rows."""
     return warning_level(
-        case.state, case.promised_due, today or timezone.localdate(), current_calendar()
+        case.state, case.promised_due, today or timezone.localdate(), cal or current_calendar()
     )
 
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils import timezone
+
 from tongban.core.models import AuditEvent
+from tongban.core.workcalendar import current_calendar
 
 from .enums import NATIONAL_STATE, PLAIN_WORDS, CaseState
 from .models import Application, ApplicationMaterial, Case, Notice
@@ -16,7 +19,7 @@ def _date(value: Any) -> str | None:
     return value.isoformat() if value else None
 
 
-def case_summary(case: Case) -> dict[str, Any]:
+def case_summary(case: Case, warning: str | None = None) -> dict[str, Any]:
     state = CaseState(case.state)
     return {
         "case_no": case.case_no,
@@ -35,12 +38,18 @@ def case_summary(case: Case) -> dict[str, Any]:
         "promised_due": _date(case.promised_due),
         "due_provisional": case.due_provisional,
         "paused_working_days": case.paused_working_days,
-        "warning": case_warning(case),
+        "warning": warning if warning is not None else case_warning(case),
         "decision_by": case.decision_by,
         "decided_at": _date(case.decided_at),
         "applicant_name": case.application.applicant_name,
         "applicant_id": case.application.applicant_id_masked,
     }
+
+
+def summaries(cases: list[Case]) -> list[dict[str, Any]]:
+    """Summaries of many cases with one calendar snapshot (no query per row)."""
+    today, cal = timezone.localdate(), current_calendar()
+    return [case_summary(c, case_warning(c, today, cal)) for c in cases]
 
 
 def event_dict(event: AuditEvent) -> dict[str, Any]:
@@ -113,5 +122,5 @@ def application_dict(
         "bundle_status": status.label,
         "bundle_due": _date(status.due),
         "bundle_due_provisional": status.provisional,
-        "cases": [case_summary(c) for c in cases],
+        "cases": summaries(cases),
     }

@@ -53,9 +53,12 @@ def _regions_of(user: User, role: str) -> list[Region]:
 
 
 def _people_context(user: User, role: str) -> dict[str, Any]:
+    from tongban.cases.views_citizen import latest_applications
+
     return {
         "masked_id_number": mask_identifier(user.id_number) if user.id_number else "",
         "masked_phone": mask_phone(user.phone) if user.phone else "",
+        "applications": latest_applications(user),
     }
 
 
@@ -103,13 +106,28 @@ def _sysadmin_context(user: User, role: str) -> dict[str, Any]:
     return context
 
 
+def _with_case_counts(
+    base: Callable[[User, str], dict[str, Any]],
+) -> Callable[[User, str], dict[str, Any]]:
+    """A staff home context plus the workbench figures (queue size, 黄牌/红牌 counts)."""
+
+    def context(user: User, role: str) -> dict[str, Any]:
+        from tongban.cases.views_queue import home_counts
+
+        values = base(user, role)
+        values["case_counts"] = home_counts(user, role)
+        return values
+
+    return context
+
+
 HOME_CONTEXT: dict[str, Callable[[User, str], dict[str, Any]]] = {
     Role.CITIZEN: _people_context,
     Role.COMPANY: _people_context,
-    Role.CLERK: _staff_context,
-    Role.APPROVER: _staff_context,
+    Role.CLERK: _with_case_counts(_staff_context),
+    Role.APPROVER: _with_case_counts(_staff_context),
     Role.CATALOG_ADMIN: _catalog_admin_context,
-    Role.SUPERVISOR: _supervisor_context,
+    Role.SUPERVISOR: _with_case_counts(_supervisor_context),
     Role.HOTLINE: _staff_context,
     Role.SYSADMIN: _sysadmin_context,
 }
