@@ -10,14 +10,14 @@ from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from tongban.catalog.checklist import Checklist, build_checklist
-from tongban.catalog.enums import FieldKind, MaterialSource, Necessity
-from tongban.catalog.spec import CatalogSpec
 from tongban.cases.enums import Provision
 from tongban.cases.inputs import ApplicationInput, MaterialChoice
 from tongban.cases.models import Application, Case
 from tongban.cases.plans import resolve_plan
 from tongban.cases.transitions import TRANSITIONS
+from tongban.catalog.checklist import Checklist, build_checklist
+from tongban.catalog.enums import FieldKind, MaterialSource, Necessity
+from tongban.catalog.spec import CatalogSpec
 from tongban.core.identifiers import make_resident_id
 from tongban.core.models import AuditEvent, User
 

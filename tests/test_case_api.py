@@ -175,12 +175,14 @@ def test_submit_then_read_the_application_back(case_catalog, as_user, monday) ->
     assert response.status_code == 201, response.content
     created = response.json()
     assert created["number"] == "SQ20260601000001"
-    assert created["plan"] == "TREVIEW01" and created["is_bundle"] is False
+    assert created["plan"] == "TREVIEW01"
+    assert created["is_bundle"] is False
     [case] = created["cases"]
     assert case["case_no"] == "TREVIEW01202606010001"
     assert case["state"] == CaseState.RECEIVED
     assert case["department"] == "yy-shichang"
-    assert case["promised_due"] is None and case["warning"] == WarningLevel.NORMAL
+    assert case["promised_due"] is None
+    assert case["warning"] == WarningLevel.NORMAL
     materials = ApplicationMaterial.objects.filter(application__number=created["number"])
     assert {m.key: m.provision for m in materials} == {
         "tc_plan": "upload",
@@ -216,7 +218,9 @@ def test_a_retry_with_the_same_idempotency_key_returns_the_same_application(
     assert _counts() == counts
     # The same key for a different request is a conflict, and writes nothing.
     other = api.post(
-        "/applications", {**body, "form": {"tc.name": "另一个项目"}}, **{"Idempotency-Key": "retry-1"}
+        "/applications",
+        {**body, "form": {"tc.name": "另一个项目"}},
+        **{"Idempotency-Key": "retry-1"},
     )
     assert other.status_code == 409
     assert other.json()["error"] == "idempotency_key_reused"
@@ -269,8 +273,12 @@ def test_a_bundle_application_shows_each_case_with_its_department(
     assert body["bundle_due"] == "2026-06-15"
     assert body["bundle_status"] == "待受理"
     # A department approver involved in the application may read it; others may not.
-    assert as_user("approver-yy-gongan").get(f"/applications/{application.number}").status_code == 200
-    assert as_user("approver-yy-jiaoyu").get(f"/applications/{application.number}").status_code == 404
+    assert (
+        as_user("approver-yy-gongan").get(f"/applications/{application.number}").status_code == 200
+    )
+    assert (
+        as_user("approver-yy-jiaoyu").get(f"/applications/{application.number}").status_code == 404
+    )
 
 
 # --- queues ---------------------------------------------------------------------------------
@@ -318,7 +326,8 @@ def test_the_case_list_pages_through_every_case_once(case_catalog, as_user, pers
     assert seen == [c.case_no for c in expected]
     # Filters: state and due date.
     received = api.get("/cases", department="yy-shichang", state="received").json()["results"]
-    assert {c["state"] for c in received} == {"received"} and len(received) == 3
+    assert {c["state"] for c in received} == {"received"}
+    assert len(received) == 3
     due = api.get("/cases", due_before="2026-06-16").json()["results"]
     assert [c["promised_due"] for c in due] == ["2026-06-15"]
     assert api.get("/cases", state="flying").status_code == 400
@@ -328,9 +337,7 @@ def test_the_case_list_pages_through_every_case_once(case_catalog, as_user, pers
     assert as_user("approver-yy-jiaoyu").get("/cases").json()["results"] == []
 
 
-def test_the_warning_filter_agrees_with_each_case_s_warning(
-    case_catalog, as_user, persona
-) -> None:
+def test_the_warning_filter_agrees_with_each_case_s_warning(case_catalog, as_user, persona) -> None:
     cases = _queue(persona)
     # One of them paused by a special procedure, one decided: neither warns.
     with time_machine.travel(shanghai(2026, 6, 10), tick=True):
@@ -346,13 +353,16 @@ def test_the_warning_filter_agrees_with_each_case_s_warning(
     for day in ("2026-06-12", "2026-06-15", "2026-06-17", "2026-06-25"):
         today = D(day)
         with time_machine.travel(shanghai(today.year, today.month, today.day), tick=True):
-            every = {c["case_no"]: c["warning"] for c in api.get("/cases", limit=200).json()["results"]}
+            every = {
+                c["case_no"]: c["warning"] for c in api.get("/cases", limit=200).json()["results"]
+            }
             assert set(every) >= {c.case_no for c in cases}
             for case in Case.objects.filter(pk__in=[c.pk for c in cases]):
                 assert every[case.case_no] == case_warning(case), (day, case.case_no)
             for level in WarningLevel.values:
                 listed = {
-                    c["case_no"] for c in api.get("/cases", warning=level, limit=200).json()["results"]
+                    c["case_no"]
+                    for c in api.get("/cases", warning=level, limit=200).json()["results"]
                 }
                 assert listed == {no for no, w in every.items() if w == level}, (day, level)
     # On 6/17 the cases due 6/15 and 6/16 are red; the one due 6/17 is paused.
@@ -411,7 +421,8 @@ def test_actions_refused_by_state_or_person_answer_409_403_404_and_change_nothin
     assert refused.json() == {"error": "forbidden", "detail": "您无权对该办件执行“受理”"}
     assert intruder.post(f"{path}/accept").status_code == 404
     unknown = clerk.post(f"{path}/teleport")
-    assert unknown.status_code == 404 and unknown.json()["error"] == "unknown_action"
+    assert unknown.status_code == 404
+    assert unknown.json()["error"] == "unknown_action"
     assert clerk.post("/cases/NOPE0001/actions/accept").status_code == 404
     # The system's own transitions are not actions anybody can ask for.
     assert clerk.post(f"{path}/release").status_code == 404
@@ -477,7 +488,8 @@ def test_action_bodies_are_read_and_bad_input_is_400_in_chinese(
     not_text = approver.post(f"{path}/deny", {"reason": ["x"], "legal_basis": "y"})
     assert not_text.status_code == 400
     bad_date = approver.post(f"{path}/approve_deficient", {"supply_by": "下周"})
-    assert bad_date.status_code == 400 and "日期" in bad_date.json()["detail"]
+    assert bad_date.status_code == 400
+    assert "日期" in bad_date.json()["detail"]
     assert _counts() == counts
     assert Case.objects.get(pk=case.pk).updated_at == updated_at
 
@@ -502,9 +514,10 @@ def test_id_numbers_are_masked_in_lists_and_encrypted_at_rest(
     application = submit(citizen, item="TREVIEW01")
     listed = as_user("approver-yy-shichang").get("/cases").json()["results"]
     assert [c["applicant_id"] for c in listed] == [masked]
-    assert as_user("citizen").get(f"/applications/{application.number}").json()[
-        "applicant_id"
-    ] == masked
+    assert (
+        as_user("citizen").get(f"/applications/{application.number}").json()["applicant_id"]
+        == masked
+    )
 
     assert Application._meta.db_table == "cases_application"
     assert User._meta.db_table == "core_user"
@@ -538,6 +551,7 @@ def test_a_staff_read_of_personal_data_is_audited_the_applicant_s_own_is_not(
     assert staff.status_code == 200
     assert views.count() == 1
     event = views.get()
+    assert event.actor is not None
     assert (event.actor.username, event.role) == ("approver-yy-shichang", "approver")
     as_user("supervisor").get(f"/cases/{case.case_no}")
     assert list(views.order_by("seq").values_list("role", flat=True)) == ["approver", "supervisor"]
@@ -547,4 +561,3 @@ def test_a_staff_read_of_personal_data_is_audited_the_applicant_s_own_is_not(
     # Someone without any business with the case reads nothing and leaves no trace.
     assert as_user("approver-yy-jiaoyu").get(f"/cases/{case.case_no}").status_code == 404
     assert views.count() == 2
-

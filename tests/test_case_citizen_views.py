@@ -555,7 +555,7 @@ def test_a_draft_keeps_what_still_applies_and_refuses_what_the_plan_does_not_kno
     data = ApplicationInput(
         bundle="newborn",
         answers=NEWBORN_ANSWERS,
-        form={"child.id_number": make_resident_id("43060220261101001"), "child.name": "李小宝"},
+        form={"child.id_number": make_resident_id("43060220250101001"), "child.name": "李小宝"},
     )
     draft = application_save_draft(citizen, Role.CITIZEN, data)
     assert draft.status == ApplicationStatus.DRAFT

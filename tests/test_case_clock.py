@@ -15,7 +15,6 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from tongban.catalog.spec import ItemSpec, Limit
 from tongban.cases.actions.lifecycle import (
     case_end_special,
     case_start_special,
@@ -25,6 +24,7 @@ from tongban.cases.clock import Pause, pause_between, shift_due, start_clocks, w
 from tongban.cases.enums import CaseState, WarningLevel
 from tongban.cases.models import Case, SpecialProcedure
 from tongban.cases.queries import case_warning
+from tongban.catalog.spec import ItemSpec, Limit
 from tongban.core.models import AuditEvent, User
 from tongban.core.workcalendar import WorkCalendar, current_calendar
 
@@ -63,7 +63,14 @@ CAL_2026 = WorkCalendar(
     ),
     workdays=frozenset(
         D(d)
-        for d in ["2026-01-04", "2026-02-14", "2026-02-28", "2026-05-09", "2026-09-20", "2026-10-10"]
+        for d in [
+            "2026-01-04",
+            "2026-02-14",
+            "2026-02-28",
+            "2026-05-09",
+            "2026-09-20",
+            "2026-10-10",
+        ]
     ),
 )
 
@@ -216,7 +223,8 @@ def test_acceptance_starts_both_clocks_on_the_demo_calendar(case_catalog, person
 def test_special_procedure_across_national_day_moves_both_due_dates(case_catalog, persona) -> None:
     case = _accepted("TREVIEW01", shanghai(2026, 9, 22), persona)
     old_statutory, old_promised = case.statutory_due, case.promised_due
-    assert old_statutory and old_promised
+    assert old_statutory
+    assert old_promised
     case = _special(case, shanghai(2026, 9, 30), shanghai(2026, 10, 9))
     case.refresh_from_db()
     assert case.state == CaseState.IN_REVIEW
@@ -225,8 +233,11 @@ def test_special_procedure_across_national_day_moves_both_due_dates(case_catalog
     assert (procedure.started_on, procedure.ended_on) == (D("2026-09-30"), D("2026-10-09"))
     assert procedure.paused_working_days == 2
     cal = current_calendar()
+    assert procedure.ended_on is not None
     assert cal.count_working_days(procedure.started_on, procedure.ended_on).workdays == 2
     assert (case.statutory_due, case.promised_due) == (D("2026-10-29"), D("2026-10-15"))
+    assert case.statutory_due is not None
+    assert case.promised_due is not None
     assert cal.count_working_days(old_promised, case.promised_due).workdays == 2
     assert cal.count_working_days(old_statutory, case.statutory_due).workdays == 2
     assert (case.paused_working_days, case.paused_natural_days) == (2, 9)
@@ -263,7 +274,8 @@ def test_a_paused_case_does_not_warn_even_past_its_due_date(case_catalog, person
     with time_machine.travel(shanghai(2026, 6, 30), tick=False):
         case.refresh_from_db()
         assert case.state == CaseState.SPECIAL
-        assert case.promised_due is not None and case.promised_due < timezone.localdate()
+        assert case.promised_due is not None
+        assert case.promised_due < timezone.localdate()
         assert case_warning(case) == WarningLevel.NORMAL
 
 
@@ -299,7 +311,8 @@ def test_acceptance_in_late_december_gives_provisional_due_dates(case_catalog, p
     assert case.due_provisional is True
     assert case.promised_due == D("2027-01-11")
     event = transition_events(case.case_no)[-1]
-    assert event.after is not None and event.after["provisional"] is True
+    assert event.after is not None
+    assert event.after["provisional"] is True
     # One accepted well inside 2026 is not provisional.
     other = _accepted("TREVIEW01", shanghai(2026, 11, 2), persona)
     assert other.due_provisional is False

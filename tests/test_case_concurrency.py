@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime
 import threading
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, cast
 
 import pytest
 import time_machine
@@ -46,7 +46,7 @@ def run_together(count: int, work: Callable[[int], Any]) -> list[Outcome]:
         try:
             barrier.wait()
             outcomes[index] = ("ok", work(index))
-        except Exception as exc:  # noqa: BLE001 - every outcome is asserted by the caller
+        except Exception as exc:
             outcomes[index] = ("error", exc)
         finally:
             connections.close_all()
@@ -66,7 +66,7 @@ def world(demo: None) -> Iterator[None]:
     # writer gets SQLITE_LOCKED at once instead of waiting on busy_timeout. A file database
     # (as in production: WAL, BEGIN IMMEDIATE) queues writers and passes these tests; so
     # does PostgreSQL, which CI runs them on.
-    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+    if connection.vendor == "sqlite" and cast(Any, connection).is_in_memory_db():
         pytest.skip("in-memory SQLite test database: concurrent writers cannot wait there")
     import_case_catalog("TREVIEW01")
     with time_machine.travel(shanghai(2026, 6, 1), tick=True):
@@ -111,9 +111,7 @@ def test_simultaneous_submissions_get_distinct_consecutive_case_numbers(world, p
     assert verify_audit_chain().ok
 
 
-def test_simultaneous_retries_with_one_idempotency_key_make_one_application(
-    world, persona
-) -> None:
+def test_simultaneous_retries_with_one_idempotency_key_make_one_application(world, persona) -> None:
     citizen = persona("citizen")
     data = application_input(citizen, {}, item="TREVIEW01")
 

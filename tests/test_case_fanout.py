@@ -7,15 +7,11 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 import time_machine
 
-from tongban.catalog.actions import catalog_import
-from tongban.catalog.catalog_file import parse_catalog_text
-from tongban.catalog.demo import load_demo_catalog
-from tongban.catalog.models import ServiceItem
 from tongban.cases.actions.lifecycle import (
     case_deny,
     case_refuse,
@@ -26,6 +22,10 @@ from tongban.cases.actions.lifecycle import (
 from tongban.cases.enums import CaseState, Provision
 from tongban.cases.models import ApplicationMaterial, Case, CaseLink
 from tongban.cases.queries import bundle_status, cases_of
+from tongban.catalog.actions import catalog_import
+from tongban.catalog.catalog_file import parse_catalog_text
+from tongban.catalog.demo import load_demo_catalog
+from tongban.catalog.models import ServiceItem
 from tongban.core.models import User
 from tongban.core.workcalendar import current_calendar
 
@@ -44,7 +44,6 @@ from .conftest import MINI_CATALOG
 
 D = datetime.date.fromisoformat
 Persona = Callable[[str], User]
-CHAIN = {"bundle": "chain-test"}
 UP, MID, DOWN, SIDE = "TCHAINUP01", "TCHAINMID01", "TCHAINDOWN01", "TCHAINSIDE01"
 
 
@@ -54,9 +53,9 @@ def case_catalog(demo: None) -> None:
 
 
 @pytest.fixture
-def monday() -> object:
-    with time_machine.travel(shanghai(2026, 6, 1), tick=True) as traveller:
-        yield traveller
+def monday() -> Iterator[None]:
+    with time_machine.travel(shanghai(2026, 6, 1), tick=True):
+        yield
 
 
 def _state(case: Case) -> str:
@@ -83,7 +82,8 @@ def test_one_case_per_item_in_play_pinned_to_the_published_version(
         assert case.item_version_id == published[code]
         assert case.item.code == code
         assert case.department.code == ServiceItem.objects.get(code=code).department.code
-        assert case.service_centre is not None and case.service_centre.code == "yy-zhengwu"
+        assert case.service_centre is not None
+        assert case.service_centre.code == "yy-zhengwu"
         assert case.applicant_user == persona("citizen")
         assert re.fullmatch(rf"{code}20260601\d{{4}}", case.case_no), case.case_no
     assert {c: cases[c].state for c in cases} == {
@@ -187,7 +187,8 @@ def test_newborn_birth_registration_waits_and_starts_by_itself(demo, persona) ->
         release = transition_events(registration.case_no)[-1]
         assert release.action == "case.release"
         assert release.role == "system"
-        assert release.after is not None and release.after["upstream"] == certificate.case_no
+        assert release.after is not None
+        assert release.after["upstream"] == certificate.case_no
         # 医保 and 社保卡 wait for 出生登记, not for 出生医学证明.
         assert _state(cases[INSURANCE]) == CaseState.WAITING
         assert _state(cases[SOCIAL_CARD]) == CaseState.WAITING
@@ -207,13 +208,14 @@ def test_newborn_birth_registration_waits_and_starts_by_itself(demo, persona) ->
         assert _state(cases[SOCIAL_CARD]) == CaseState.CANCELLED
         cancel = transition_events(cases[INSURANCE].case_no)[-1]
         assert cancel.action == "case.cancel"
-        assert cancel.after is not None and cancel.after["upstream"] == registration.case_no
+        assert cancel.after is not None
+        assert cancel.after["upstream"] == registration.case_no
 
 
 def test_a_waiting_case_starts_only_when_every_upstream_is_approved(
     case_catalog, persona, monday
 ) -> None:
-    cases = cases_by_item(submit(persona("citizen"), **CHAIN))
+    cases = cases_by_item(submit(persona("citizen"), bundle="chain-test"))
     assert {c: cases[c].state for c in cases} == {
         UP: CaseState.RECEIVED,
         MID: CaseState.WAITING,
@@ -236,7 +238,8 @@ def test_a_waiting_case_starts_only_when_every_upstream_is_approved(
     assert _state(cases[DOWN]) == CaseState.RECEIVED
     release = transition_events(cases[DOWN].case_no)
     assert [e.action for e in release] == ["case.release"]
-    assert release[0].after is not None and release[0].after["upstream"] == cases[MID].case_no
+    assert release[0].after is not None
+    assert release[0].after["upstream"] == cases[MID].case_no
     # Released cases start without the applicant: the window accepts them as usual.
     accept(cases[DOWN].case_no)
     assert _state(cases[DOWN]) == CaseState.IN_REVIEW
@@ -263,7 +266,7 @@ def _stop(how: str, case: Case, persona: Persona) -> None:
 def test_an_upstream_that_will_not_be_approved_cancels_what_waits_on_it(
     case_catalog, persona, monday, how: str
 ) -> None:
-    cases = cases_by_item(submit(persona("citizen"), **CHAIN))
+    cases = cases_by_item(submit(persona("citizen"), bundle="chain-test"))
     _stop(how, cases[UP], persona)
     # MID waited on UP, DOWN on MID: both end; SIDE is independent and goes on.
     assert _state(cases[MID]) == CaseState.CANCELLED
@@ -284,7 +287,7 @@ def test_an_upstream_that_will_not_be_approved_cancels_what_waits_on_it(
 def test_withdrawing_a_waiting_case_cancels_its_own_downstream(
     case_catalog, persona, monday
 ) -> None:
-    cases = cases_by_item(submit(persona("citizen"), **CHAIN))
+    cases = cases_by_item(submit(persona("citizen"), bundle="chain-test"))
     case_withdraw(cases[MID].case_no, actor=persona("citizen"), role="citizen")
     assert _state(cases[MID]) == CaseState.WITHDRAWN
     assert _state(cases[DOWN]) == CaseState.CANCELLED
@@ -294,7 +297,7 @@ def test_withdrawing_a_waiting_case_cancels_its_own_downstream(
 def test_a_revoked_upstream_cancels_what_still_waits_on_it(case_catalog, persona, monday) -> None:
     """SIDE approved, then revoked while DOWN still waits for MID: DOWN can never start
     (release needs every upstream approved), so it must end rather than wait forever."""
-    cases = cases_by_item(submit(persona("citizen"), **CHAIN))
+    cases = cases_by_item(submit(persona("citizen"), bundle="chain-test"))
     approve_through(cases[SIDE].case_no)
     case_revoke(
         cases[SIDE].case_no,
@@ -313,7 +316,7 @@ def test_a_revoked_upstream_cancels_what_still_waits_on_it(case_catalog, persona
 def test_bundle_due_date_is_the_critical_path(case_catalog, persona) -> None:
     cal = current_calendar()
     with time_machine.travel(shanghai(2026, 6, 1), tick=True):
-        application = submit(persona("citizen"), **CHAIN)
+        application = submit(persona("citizen"), bundle="chain-test")
         cases = cases_by_item(application)
         status = bundle_status(application, cases_of(application))
         # UP (2) → MID (5) → DOWN (3) = 10 working days beats SIDE (4) → DOWN (3).

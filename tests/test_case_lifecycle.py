@@ -5,7 +5,7 @@ revocation — each with the guard that stops it in the wrong state or with bad 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 import time_machine
@@ -72,10 +72,10 @@ def case_catalog(demo: None) -> None:
 
 
 @pytest.fixture
-def june_first() -> object:
+def june_first() -> Iterator[None]:
     """Monday 2026-06-01, 10:00 in Yueyang; the clock ticks so updated_at moves."""
-    with time_machine.travel(shanghai(2026, 6, 1), tick=True) as traveller:
-        yield traveller
+    with time_machine.travel(shanghai(2026, 6, 1), tick=True):
+        yield
 
 
 def _single(persona: Persona, item: str, **overrides) -> Case:
@@ -118,7 +118,12 @@ def test_the_table_only_names_real_states_and_every_other_pair_is_a_409() -> Non
         check_transition("teleport", CaseState.RECEIVED)
     assert unknown.value.status == 404
     # Terminal states: nothing but revocation leads out of a decision, nothing out of the end.
-    for terminal in (CaseState.REFUSED, CaseState.WITHDRAWN, CaseState.REVOKED, CaseState.CANCELLED):
+    for terminal in (
+        CaseState.REFUSED,
+        CaseState.WITHDRAWN,
+        CaseState.REVOKED,
+        CaseState.CANCELLED,
+    ):
         assert allowed_actions(terminal) == []
     assert allowed_actions(CaseState.DELIVERED) == ["revoke"]
 
@@ -140,8 +145,10 @@ def test_an_immediate_item_is_approved_at_acceptance(case_catalog, persona, june
     assert case.result_name == "测试即办证明"
     events = transition_events(case.case_no)
     assert [e.action for e in events] == ["case.accept", "case.approve"]
-    assert events[1].role == "system" and events[1].actor is None
-    assert events[1].after is not None and events[1].after["decision_by"] == "instant"
+    assert events[1].role == "system"
+    assert events[1].actor is None
+    assert events[1].after is not None
+    assert events[1].after["decision_by"] == "instant"
     kinds = set(Notice.objects.filter(case=case).values_list("kind", flat=True))
     assert kinds == {NoticeKind.ACCEPTANCE, NoticeKind.APPROVAL}
 
@@ -238,9 +245,12 @@ def test_supplement_then_resubmit_then_accept_starts_the_clock_only_at_acceptanc
         )
     case.refresh_from_db()
     assert case.state == CaseState.SUPPLEMENT
-    assert case.accepted_on is None and case.promised_due is None
+    assert case.accepted_on is None
+    assert case.promised_due is None
     request = SupplementRequest.objects.get(case=case)
-    assert request.materials == [{"key": "tc_plan", "name": "测试方案", "reason": "方案缺少单位盖章"}]
+    assert request.materials == [
+        {"key": "tc_plan", "name": "测试方案", "reason": "方案缺少单位盖章"}
+    ]
     assert Notice.objects.filter(case=case, kind=NoticeKind.SUPPLEMENT).count() == 1
 
     with time_machine.travel(shanghai(2026, 6, 4), tick=False):
@@ -268,7 +278,8 @@ def test_supplement_then_resubmit_then_accept_starts_the_clock_only_at_acceptanc
     current = ApplicationMaterial.objects.get(
         application=case.application, key="tc_plan", replaced_at__isnull=True
     )
-    assert current.upload is not None and str(current.upload.public_id) == new_upload
+    assert current.upload is not None
+    assert str(current.upload.public_id) == new_upload
 
     with time_machine.travel(shanghai(2026, 6, 5), tick=False):
         accept(case.case_no)
@@ -305,7 +316,8 @@ def test_refusal_needs_a_reason_and_ends_the_case(case_catalog, persona, june_fi
     before = _snapshot(case.case_no)
     with pytest.raises(DomainError) as caught:
         case_refuse(case.case_no, actor=clerk, role="clerk", reason="  ")
-    assert caught.value.status == 400 and "理由" in caught.value.detail
+    assert caught.value.status == 400
+    assert "理由" in caught.value.detail
     assert _snapshot(case.case_no) == before
     case_refuse(case.case_no, actor=clerk, role="clerk", reason="不属于本机关职权范围")
     case.refresh_from_db()
@@ -392,7 +404,9 @@ def test_a_denial_needs_its_reason_and_legal_basis(case_catalog, persona, june_f
     before = _snapshot(case.case_no)
     for reason, basis in (("", "《测试条例》"), ("不符合条件", ""), ("  ", "  ")):
         with pytest.raises(DomainError) as caught:
-            case_deny(case.case_no, actor=approver, role="approver", reason=reason, legal_basis=basis)
+            case_deny(
+                case.case_no, actor=approver, role="approver", reason=reason, legal_basis=basis
+            )
         assert caught.value.status == 400
         assert caught.value.detail.startswith("请填写")
     assert _snapshot(case.case_no) == before
@@ -418,12 +432,12 @@ def test_approval_with_a_deficiency_needs_a_future_supply_date(
     before = _snapshot(case.case_no)
     for supply_by in (None, D("2026-06-01"), D("2026-05-20")):
         with pytest.raises(DomainError) as caught:
-            case_approve_deficient(case.case_no, actor=approver, role="approver", supply_by=supply_by)
+            case_approve_deficient(
+                case.case_no, actor=approver, role="approver", supply_by=supply_by
+            )
         assert caught.value.status == 400
     assert _snapshot(case.case_no) == before
-    case_approve_deficient(
-        case.case_no, actor=approver, role="approver", supply_by=D("2026-06-30")
-    )
+    case_approve_deficient(case.case_no, actor=approver, role="approver", supply_by=D("2026-06-30"))
     case.refresh_from_db()
     assert case.state == CaseState.APPROVED_DEFICIENT
     assert case.deficiency_supply_by == D("2026-06-30")
@@ -441,7 +455,8 @@ def test_delivery_by_mail_needs_a_tracking_number(case_catalog, persona, june_fi
     before = _snapshot(case.case_no)
     with pytest.raises(DomainError) as caught:
         case_deliver(case.case_no, actor=approver, role="approver", method="mail")
-    assert caught.value.status == 400 and caught.value.detail == "邮寄送达请填写快递单号"
+    assert caught.value.status == 400
+    assert caught.value.detail == "邮寄送达请填写快递单号"
     with pytest.raises(DomainError) as bad_method:
         case_deliver(case.case_no, actor=approver, role="approver", method="pigeon")
     assert bad_method.value.status == 400

@@ -62,12 +62,24 @@ from .case_helpers import (
 )
 
 S = CaseState
-UP, MID, DOWN, SIDE, REVIEW = "TCHAINUP01", "TCHAINMID01", "TCHAINDOWN01", "TCHAINSIDE01", "TREVIEW01"
+UP, MID, DOWN, SIDE, REVIEW = (
+    "TCHAINUP01",
+    "TCHAINMID01",
+    "TCHAINDOWN01",
+    "TCHAINSIDE01",
+    "TREVIEW01",
+)
 NAMES = [UP, MID, DOWN, SIDE, REVIEW]
 UPSTREAMS: dict[str, list[str]] = {MID: [UP], DOWN: [MID, SIDE]}
 DOWNSTREAMS: dict[str, list[str]] = {UP: [MID], MID: [DOWN], SIDE: [DOWN]}
 # The material each item's window asks to be supplemented ("" = a named, unlisted one).
-OWN_MATERIAL = {UP: "tc_up_form", MID: "tc_mid_form", DOWN: "", SIDE: "tc_side_form", REVIEW: "tc_plan"}
+OWN_MATERIAL = {
+    UP: "tc_up_form",
+    MID: "tc_mid_form",
+    DOWN: "",
+    SIDE: "tc_side_form",
+    REVIEW: "tc_plan",
+}
 ACTIONS = sorted(a for a in TRANSITIONS if a not in SYSTEM_ACTIONS)
 APPROVED = {S.APPROVED, S.APPROVED_DEFICIENT, S.DELIVERED}
 # An upstream case in one of these will never be approved: what waits on it ends.
@@ -127,6 +139,8 @@ class CaseMachine(RuleBasedStateMachine):
         single = submit(citizen, item=REVIEW)
         for case in [*bundle.cases.all(), *single.cases.all()]:
             item = item_of(case)
+            # The clock checks below count working days: these items all do.
+            assert item.statutory_limit.unit == item.promised_limit.unit == "working"
             self.cases[case.item_code] = case.pk
             self.numbers[case.item_code] = case.case_no
             self.model[case.item_code] = Model(state=case.state, initial=case.state)
@@ -248,10 +262,15 @@ class CaseMachine(RuleBasedStateMachine):
         body = self._body(name, action)
         before = self._snapshot(name)
         model = self.model[name]
-        self.log.append(f"{timezone.localdate()} {action} {name} ({model.state}, step {model.step})")
+        self.log.append(
+            f"{timezone.localdate()} {action} {name} ({model.state}, step {model.step})"
+        )
+        refused: IllegalTransition | None = None
         try:
             perform_action(self._person(name, action), self.numbers[name], action, body)
-        except IllegalTransition as refused:
+        except IllegalTransition as error:
+            refused = error
+        if refused is not None:
             assert not legal, f"{action} on {name} in {model.state} refused: {refused.detail}"
             assert refused.status == 409
             assert refused.detail["state"] == model.state
@@ -305,7 +324,8 @@ class CaseMachine(RuleBasedStateMachine):
         paused = cal.count_working_days(procedure.started_on, procedure.ended_on).workdays
         assert procedure.paused_working_days == paused
         old_statutory, old_promised = before[3], before[4]
-        assert case.statutory_due is not None and case.promised_due is not None
+        assert case.statutory_due is not None
+        assert case.promised_due is not None
         assert cal.count_working_days(old_statutory, case.statutory_due).workdays == paused
         assert cal.count_working_days(old_promised, case.promised_due).workdays == paused
 
@@ -330,8 +350,10 @@ class CaseMachine(RuleBasedStateMachine):
             state = model.initial
             for event in events:
                 transition = TRANSITIONS[event.action.removeprefix("case.")]
-                assert event.before is not None and event.after is not None
-                assert event.before["state"] == state and state in transition.sources
+                assert event.before is not None
+                assert event.after is not None
+                assert event.before["state"] == state
+                assert state in transition.sources
                 assert event.after["state"] == transition.target
                 state = transition.target
             assert state == case.state
@@ -345,7 +367,8 @@ class CaseMachine(RuleBasedStateMachine):
         open_ones = [p for p in procedures if p.ended_on is None]
         assert len(open_ones) == (1 if case.state == S.SPECIAL else 0)
         if case.accepted_on is None:
-            assert case.promised_due is None and case.statutory_due is None
+            assert case.promised_due is None
+            assert case.statutory_due is None
             assert not procedures
             return
         ended = [p for p in procedures if p.ended_on is not None and p.result != "申请人撤回"]
@@ -359,7 +382,9 @@ class CaseMachine(RuleBasedStateMachine):
         expected_statutory = cal.add_working_days(
             case.accepted_on, statutory + case.paused_working_days
         )
-        expected_promised = cal.add_working_days(case.accepted_on, promised + case.paused_working_days)
+        expected_promised = cal.add_working_days(
+            case.accepted_on, promised + case.paused_working_days
+        )
         assert case.statutory_due == expected_statutory.due, name
         assert case.promised_due == expected_promised.due, name
         if expected_statutory.provisional or expected_promised.provisional:
@@ -400,7 +425,8 @@ def test_random_action_sequences_keep_every_rule(case_catalog_people: dict[str, 
 def case_catalog_people(demo: None) -> dict[str, User]:
     import_case_catalog("chain-test", "TREVIEW01")
     usernames = ["citizen", "clerk", "approver-yy-jiaoyu"] + [
-        f"approver-{code}" for code in ("yy-fuyou", "yy-gongan", "yy-yibao", "yy-renshe", "yy-shichang")
+        f"approver-{code}"
+        for code in ("yy-fuyou", "yy-gongan", "yy-yibao", "yy-renshe", "yy-shichang")
     ]
     people = {u: User.objects.get(username=u) for u in usernames}
     people["intruder"] = people["approver-yy-jiaoyu"]

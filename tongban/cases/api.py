@@ -204,7 +204,8 @@ def get_case(request: HttpRequest, case_no: str) -> dict[str, Any]:
         for m in application.materials.filter(replaced_at__isnull=True).select_related("upload")
         if case.item_code in m.items
     ]
-    data["history"] = [event_dict(e) for e in case_history(case)]
+    public = None if role is not None else case.department.name
+    data["history"] = [event_dict(e, public) for e in case_history(case)]
     data["notices"] = [notice_dict(n) for n in case.notices.select_related("case")]
     return data
 

@@ -52,7 +52,13 @@ def summaries(cases: list[Case]) -> list[dict[str, Any]]:
     return [case_summary(c, case_warning(c, today, cal)) for c in cases]
 
 
-def event_dict(event: AuditEvent) -> dict[str, Any]:
+# What an applicant sees instead of a staff member's account name.
+PUBLIC_ACTOR = {"system": "系统", "citizen": "申请人", "company": "申请人", "clerk": "政务服务中心"}
+
+
+def event_dict(event: AuditEvent, department_name: str | None = None) -> dict[str, Any]:
+    """One timeline entry; with `department_name` (the applicant's view) staff appear as
+    their department or the service centre, never by account name."""
     action = event.action.removeprefix("case.")
     after = event.after or {}
     transition = TRANSITIONS.get(action)
@@ -61,7 +67,11 @@ def event_dict(event: AuditEvent) -> dict[str, Any]:
         "at": event.occurred_at.isoformat(),
         "action": event.action,
         "label": after.get("label") or (transition.label if transition else event.action),
-        "actor": event.actor_name or "系统",
+        "actor": (
+            event.actor_name or "系统"
+            if department_name is None
+            else PUBLIC_ACTOR.get(event.role or "system", department_name)
+        ),
         "role": event.role,
         "channel": event.channel,
         "from_state": (event.before or {}).get("state"),

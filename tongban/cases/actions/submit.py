@@ -43,7 +43,12 @@ def _request_digest(data: ApplicationInput) -> str:
 def _checklist(resolved: ResolvedPlan, answers: dict[str, Any]) -> Checklist:
     checklist = build_checklist(resolved.plan, answers)
     if checklist.questions:
-        raise IncompleteAnswers([{"question": q.key, "text": q.text} for q in checklist.questions])
+        raise IncompleteAnswers(
+            [
+                {"question": q.key, "text": q.text, "message": f"请回答：{q.text}"}
+                for q in checklist.questions
+            ]
+        )
     return checklist
 
 
