@@ -20,7 +20,13 @@ from tongban.cases.actions.lifecycle import (
     case_start_special,
     case_withdraw,
 )
-from tongban.cases.clock import Pause, pause_between, shift_due, start_clocks, warning_level
+from tongban.cases.clock import (
+    Pause,
+    due_after_pauses,
+    pause_between,
+    start_clocks,
+    warning_level,
+)
 from tongban.cases.enums import CaseState, WarningLevel
 from tongban.cases.models import Case, SpecialProcedure
 from tongban.cases.queries import case_warning
@@ -77,6 +83,7 @@ CAL_2026 = WorkCalendar(
 ITEMS: dict[str, ItemSpec] = case_catalog_spec().items_by_code()
 WORKING = Limit(days=10)
 NATURAL = Limit(days=10, unit="natural")
+NATURAL_30 = Limit(days=30, unit="natural")
 
 
 # --- pure functions -------------------------------------------------------------------------
@@ -143,21 +150,23 @@ def test_a_pause_is_the_days_after_its_start_up_to_its_end() -> None:
 
 
 def test_a_working_day_due_date_moves_by_the_paused_working_days() -> None:
+    # Accepted 9/28 with 10 working days: due 10/16 (国庆 skipped, 10/10 a make-up day).
+    before, _ = due_after_pauses(D("2026-09-28"), WORKING, 0, 0, CAL_2026)
+    assert before == D("2026-10-16")
     pause = pause_between(D("2026-09-30"), D("2026-10-09"), CAL_2026)
-    moved, provisional = shift_due(D("2026-10-13"), pause, WORKING, CAL_2026)
-    assert moved == D("2026-10-15")
-    assert CAL_2026.count_working_days(D("2026-10-13"), moved).workdays == pause.working_days
+    moved, provisional = due_after_pauses(
+        D("2026-09-28"), WORKING, pause.working_days, pause.natural_days, CAL_2026
+    )
+    assert moved == D("2026-10-20")  # + 10/8 and 10/9, the pause's two working days
+    assert CAL_2026.count_working_days(before, moved).workdays == pause.working_days
     assert provisional is False
 
 
-def test_a_natural_day_due_date_moves_by_the_paused_natural_days() -> None:
-    moved, _ = shift_due(D("2026-06-11"), Pause(3, 5, False), NATURAL, CAL_2026)
-    assert moved == D("2026-06-16")
-    # A pause of no days leaves the date where it is, even on a rest day.
-    assert shift_due(D("2026-06-20"), Pause(0, 0, False), NATURAL, CAL_2026) == (
-        D("2026-06-20"),
-        False,
-    )
+def test_a_natural_day_due_date_counts_the_pause_from_acceptance() -> None:
+    # Accepted 9/1 with 30 natural days: 10/1 is a holiday, so the due date rolls to 10/8.
+    assert due_after_pauses(D("2026-09-01"), NATURAL_30, 0, 0, CAL_2026)[0] == D("2026-10-08")
+    # A 9-day pause gives 9/1 + 39 = 10/10, a make-up working Saturday — not 10/8 + 9.
+    assert due_after_pauses(D("2026-09-01"), NATURAL_30, 7, 9, CAL_2026)[0] == D("2026-10-10")
 
 
 @pytest.mark.parametrize(

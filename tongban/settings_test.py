@@ -25,3 +25,10 @@ import tempfile  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 STORAGE_DIR = MEDIA_ROOT = Path(tempfile.gettempdir()) / "tongban-test-storage"
+
+# A file, not the in-memory default: concurrency tests need writers that wait for each other
+# (shared-cache memory databases fail at once with "table is locked"). pytest-xdist workers
+# get their own file (pytest-django appends the worker id).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    VAR_DIR.mkdir(exist_ok=True)  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}  # noqa: F405

@@ -214,7 +214,7 @@ def get_case(request: HttpRequest, case_no: str) -> dict[str, Any]:
     "/cases/{case_no}/actions/{action}", summary="办件操作（受理、补正告知、审批、送达等）"
 )
 def case_action(
-    request: HttpRequest, case_no: str, action: str, body: Body[dict[str, Any]] | None = None
+    request: HttpRequest, case_no: str, action: str, body: Body[dict[str, Any] | None] = None
 ) -> dict[str, Any]:
     case = perform_action(_user(request), case_no, action, body or {})
     return case_summary(case)

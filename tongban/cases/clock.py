@@ -56,17 +56,23 @@ def pause_between(started_on: datetime.date, ended_on: datetime.date, cal: WorkC
     return Pause(counted.workdays, (ended_on - started_on).days, counted.provisional)
 
 
-def shift_due(
-    due: datetime.date, pause: Pause, limit: Limit, cal: WorkCalendar
+def due_after_pauses(
+    accepted_on: datetime.date,
+    limit: Limit,
+    paused_working_days: int,
+    paused_natural_days: int,
+    cal: WorkCalendar,
 ) -> tuple[datetime.date, bool]:
-    """A due date moved past a pause, and whether the result is provisional."""
+    """A due date with every pause so far added to the limit, counted again from acceptance.
+
+    Counting from acceptance (not from the old due date) matters for natural-day limits: a due
+    date already rolled off a holiday must not carry that roll into the next pause.
+    """
     if limit.unit == LimitUnit.NATURAL:
-        if pause.natural_days == 0:
-            return due, False
-        moved = cal.add_natural_days(due, pause.natural_days)
+        due = cal.add_natural_days(accepted_on, limit.days + paused_natural_days)
     else:
-        moved = cal.add_working_days(due, pause.working_days)
-    return moved.due, moved.provisional
+        due = cal.add_working_days(accepted_on, limit.days + paused_working_days)
+    return due.due, due.provisional
 
 
 def yellow_days() -> int:

@@ -16,14 +16,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from tongban.catalog.enums import ApprovalMode, CaseKind
-from tongban.catalog.spec import ItemSpec
+from tongban.catalog.spec import ItemSpec, Limit
 from tongban.catalog.store import pinned_item_specs
 from tongban.core.audit import record_event
 from tongban.core.errors import DomainError
 from tongban.core.models import User
 from tongban.core.workcalendar import current_calendar
 
-from ..clock import pause_between, shift_due, start_clocks
+from ..clock import due_after_pauses, pause_between, start_clocks
 from ..enums import (
     NATIONAL_STATE,
     CaseState,
@@ -435,8 +435,14 @@ def case_end_special(case_no: str, *, actor: User, role: str, result: str = "") 
         cal = current_calendar()
         pause = pause_between(procedure.started_on, today, cal)
         item = item_of(case)
-        statutory, p1 = shift_due(case.statutory_due, pause, item.statutory_limit, cal)  # type: ignore[arg-type]
-        promised, p2 = shift_due(case.promised_due, pause, item.promised_limit, cal)  # type: ignore[arg-type]
+        working = case.paused_working_days + pause.working_days
+        natural = case.paused_natural_days + pause.natural_days
+        accepted_on = case.accepted_on or today
+        statutory, p1 = due_after_pauses(accepted_on, item.statutory_limit, working, natural, cal)
+        if item.case_kind == CaseKind.IMMEDIATE:
+            promised, p2 = due_after_pauses(accepted_on, Limit(days=0), working, natural, cal)
+        else:
+            promised, p2 = due_after_pauses(accepted_on, item.promised_limit, working, natural, cal)
         procedure.ended_on = today
         procedure.result = result
         procedure.paused_working_days = pause.working_days
@@ -450,8 +456,8 @@ def case_end_special(case_no: str, *, actor: User, role: str, result: str = "") 
                 "statutory_due": statutory,
                 "promised_due": promised,
                 "due_provisional": case.due_provisional or p1 or p2 or pause.provisional,
-                "paused_working_days": case.paused_working_days + pause.working_days,
-                "paused_natural_days": case.paused_natural_days + pause.natural_days,
+                "paused_working_days": working,
+                "paused_natural_days": natural,
             },
             details={
                 "paused_working_days": pause.working_days,
@@ -496,9 +502,11 @@ def case_withdraw(case_no: str, *, actor: User, role: str, reason: str = "") -> 
         case = lock_case(case_no)
         check_transition("withdraw", case.state)
         today = timezone.localdate()
-        case.special_procedures.filter(ended_on__isnull=True).update(
-            ended_on=today, result="申请人撤回"
-        )
+        for procedure in case.special_procedures.select_for_update().filter(ended_on__isnull=True):
+            pause = pause_between(procedure.started_on, today, current_calendar())
+            procedure.ended_on, procedure.result = today, "申请人撤回"
+            procedure.paused_working_days = pause.working_days
+            procedure.save(update_fields=["ended_on", "result", "paused_working_days"])
         apply_transition(case, "withdraw", actor=actor, role=role, details={"reason": reason})
         _stop_downstream(case)
         return case
@@ -510,7 +518,7 @@ def case_revoke(
     reason = _required_text(reason, "撤销的理由")
     with transaction.atomic():
         case = lock_case(case_no)
-        return apply_transition(
+        apply_transition(
             case,
             "revoke",
             actor=actor,
@@ -518,6 +526,9 @@ def case_revoke(
             changes={"reason": reason, "legal_basis": legal_basis},
             details={"reason": reason, "legal_basis": legal_basis},
         )
+        # What still waits on this case will never see it approved.
+        _stop_downstream(case)
+        return case
 
 
 def _stop_downstream(case: Case) -> None:
