@@ -11,11 +11,11 @@ from ninja import Body, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
 
-from tongban.core.audit import record_event
 from tongban.core.errors import DomainError
 from tongban.core.models import Role, User
 
 from .actions.dispatch import perform_action
+from .actions.reads import case_view_personal_data
 from .actions.submit import application_submit
 from .actions.uploads import upload_material
 from .enums import ActingAs, ApplicantKind, Channel
@@ -182,13 +182,7 @@ def get_case(request: HttpRequest, case_no: str) -> dict[str, Any]:
     data = case_summary(case)
     if role is not None:
         # Staff reading a full record with personal data: that read is itself audited.
-        record_event(
-            action="case.view_personal_data",
-            object_type="case",
-            object_id=case.case_no,
-            actor=user,
-            role=role,
-        )
+        case_view_personal_data(user, role, case)
     data["applicant"] = {
         "kind": application.applicant_kind,
         "name": application.applicant_name,

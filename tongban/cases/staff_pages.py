@@ -159,6 +159,32 @@ def resubmit_panel(case: Case, errors: list[str]) -> dict[str, Any] | None:
     return {"request": request, "rows": request.materials, "errors": errors}
 
 
+def action_forms(
+    case: Case,
+    actions: list[str],
+    materials: list[ApplicationMaterial],
+    errors: dict[str, list[str]],
+    posted: QueryDict | None,
+    *,
+    back: str,
+) -> dict[str, Any]:
+    """The action forms of a case page (detail or window check), with posted values and
+    errors kept; `back` names the page a form returns to."""
+    return {
+        "panels": action_panels(actions, errors, posted),
+        "supplement": (
+            supplement_panel(materials, errors.get("request_supplement", []), posted)
+            if "request_supplement" in actions
+            else None
+        ),
+        "resubmit": (
+            resubmit_panel(case, errors.get("resubmit", [])) if "resubmit" in actions else None
+        ),
+        "back": back,
+        "page_errors": orphan_errors(errors, actions),
+    }
+
+
 DETAIL_LABELS = {
     "step_name": "环节",
     "opinion": "意见",

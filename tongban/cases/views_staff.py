@@ -32,21 +32,19 @@ from tongban.core.models import Role, User
 from . import forms_staff
 from .actions.dispatch import perform_action
 from .actions.lifecycle import review_steps
+from .actions.reads import case_view_personal_data
 from .actions.uploads import upload_material
 from .enums import CaseState, Provision
 from .models import ApplicationMaterial, Case, Upload
 from .notice_data import NoticeData
 from .permissions import staff_role
 from .staff_pages import (
-    action_panels,
+    action_forms,
     available_actions,
     calendar_today,
     case_row,
     form_rows,
-    orphan_errors,
-    resubmit_panel,
     step_name,
-    supplement_panel,
     timeline,
 )
 from .transitions import TRANSITIONS
@@ -247,13 +245,7 @@ def render_detail(
     errors = errors or {}
     posted = request.POST if request.method == "POST" else None
     # Staff reading a full record with personal data: that read is itself audited.
-    record_event(
-        action="case.view_personal_data",
-        object_type="case",
-        object_id=case.case_no,
-        actor=user,
-        role=role,
-    )
+    case_view_personal_data(user, role, case)
     item = item_of_case(case)
     steps = review_steps(item)
     actions = available_actions(user, case, steps)
@@ -276,17 +268,7 @@ def render_detail(
         "specials": list(case.special_procedures.order_by("started_on", "id")),
         "notices": list(case.notices.all()),
         "timeline": timeline(case),
-        "panels": action_panels(actions, errors, posted),
-        "supplement": (
-            supplement_panel(materials, errors.get("request_supplement", []), posted)
-            if "request_supplement" in actions
-            else None
-        ),
-        "resubmit": (
-            resubmit_panel(case, errors.get("resubmit", [])) if "resubmit" in actions else None
-        ),
-        "back": "detail",
-        "page_errors": orphan_errors(errors, actions),
+        **action_forms(case, actions, materials, errors, posted, back="detail"),
     }
     return render(request, "cases/staff/case_detail.html", context, status=status)
 

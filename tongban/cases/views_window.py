@@ -17,14 +17,11 @@ from .actions.lifecycle import review_steps
 from .enums import CaseState, Provision
 from .models import Case
 from .staff_pages import (
-    action_panels,
+    action_forms,
     available_actions,
     calendar_today,
     case_row,
-    orphan_errors,
-    resubmit_panel,
     step_name,
-    supplement_panel,
 )
 from .views_staff import (
     department_ids,
@@ -98,17 +95,7 @@ def render_check(
         "missing": missing,
         "notices": list(case.notices.all()),
         "supplements": list(case.supplements.order_by("issued_at")),
-        "panels": action_panels(actions, errors, posted),
-        "supplement": (
-            supplement_panel(materials, errors.get("request_supplement", []), posted)
-            if "request_supplement" in actions
-            else None
-        ),
-        "resubmit": (
-            resubmit_panel(case, errors.get("resubmit", [])) if "resubmit" in actions else None
-        ),
-        "back": "check",
-        "page_errors": orphan_errors(errors, actions),
+        **action_forms(case, actions, materials, errors, posted, back="check"),
     }
     return render(request, "cases/staff/window_check.html", context, status=status)
 
