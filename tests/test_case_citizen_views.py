@@ -532,14 +532,14 @@ def test_my_applications_list_in_few_queries(
         submitted(persona)
     client = logged_in("citizen")
     client.get("/cases/mine/")  # warm the catalog spec cache
-    # Session, user, roles, count, page, cases, drafts, permissions ×2 — and, per
-    # application, bundle_status's edge query and calendar check.
-    with django_assert_max_num_queries(9 + 2 * 3):
+    # Session, user, roles, count, page, cases, drafts, permissions ×2, then the statuses of
+    # all three applications at once: their dependency edges and the calendar check.
+    with django_assert_max_num_queries(9 + 2):
         page = html(client.get("/cases/mine/"))
     assert page.count('data-testid="application-row"') == 3
     assert "待受理" in page
 
-    with django_assert_max_num_queries(8 + 2 * 3):
+    with django_assert_max_num_queries(8 + 2):
         home = html(client.get("/home/citizen/"))
     assert home.count('data-testid="application-row"') == 3
     assert 'data-testid="home-apply-link"' in home

@@ -318,25 +318,25 @@ def test_bundle_due_date_is_the_critical_path(case_catalog, persona) -> None:
     with time_machine.travel(shanghai(2026, 6, 1), tick=True):
         application = submit(persona("citizen"), bundle="chain-test")
         cases = cases_by_item(application)
-        status = bundle_status(application, cases_of(application))
+        status = bundle_status(cases_of(application))
         # UP (2) → MID (5) → DOWN (3) = 10 working days beats SIDE (4) → DOWN (3).
         assert status.due == cal.add_working_days(D("2026-06-01"), 10).due == D("2026-06-15")
         assert status.label == "待受理"
         assert status.provisional is False
         accept(cases[UP].case_no)
         accept(cases[SIDE].case_no)
-        status = bundle_status(application, cases_of(application))
+        status = bundle_status(cases_of(application))
         assert status.due == D("2026-06-15")
         assert status.label == "办理中"
     # UP is decided a week late: everything after it moves.
     with time_machine.travel(shanghai(2026, 6, 8), tick=True):
         approve_through(cases[UP].case_no, accept_first=False)
-        status = bundle_status(application, cases_of(application))
+        status = bundle_status(cases_of(application))
         # MID from 6/8 + 5 = 6/15, DOWN + 3 = 6/18.
         assert status.due == D("2026-06-18")
     with time_machine.travel(shanghai(2026, 6, 9), tick=True):
         case_withdraw(cases[MID].case_no, actor=persona("citizen"), role="citizen")
-        status = bundle_status(application, cases_of(application))
+        status = bundle_status(cases_of(application))
         # MID withdrawn, DOWN cancelled: the application is done when SIDE (due 6/5) is; the
         # last result so far is UP's, of 6/8.
         assert status.due == D("2026-06-08")

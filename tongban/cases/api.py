@@ -107,7 +107,7 @@ def create_upload(request: HttpRequest, file: File[UploadedFile]) -> dict[str, A
 def _application_response(number: str) -> dict[str, Any]:
     application = application_by_number(number)
     cases = cases_of(application)
-    return application_dict(application, cases, bundle_status(application, cases))
+    return application_dict(application, cases, bundle_status(cases))
 
 
 @router.post(

@@ -110,8 +110,6 @@ OPEN_STATES = frozenset(
 DECIDED_STATES = frozenset(
     {CaseState.APPROVED, CaseState.APPROVED_DEFICIENT, CaseState.DENIED, CaseState.DELIVERED}
 )
-# States in which the decision clock runs (or is paused, for SPECIAL).
-CLOCK_STATES = frozenset({CaseState.IN_REVIEW, CaseState.SPECIAL})
 
 
 class SpecialKind(models.TextChoices):

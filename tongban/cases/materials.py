@@ -30,14 +30,15 @@ class InvalidMaterials(DomainError):
         self.problems = problems
 
 
+def blocks_acceptance(material: ApplicationMaterial) -> bool:
+    """A required material nobody has provided: the case cannot be accepted (一次性告知)."""
+    return material.provision == Provision.NOT_PROVIDED and material.necessity == Necessity.REQUIRED
+
+
 @dataclass
 class MaterialPlan:
     rows: list[ApplicationMaterial]
     checks: dict[str, bool | None]  # data-check material key → result, for 秒批 rules
-
-
-def _upload_for(public_id: str, uploads: Mapping[str, Upload]) -> Upload | None:
-    return uploads.get(str(public_id))
 
 
 def plan_materials(
@@ -142,7 +143,7 @@ def _apply_choice(
             return "必须提供"
         return None
     if choice.provision == Provision.UPLOAD:
-        upload = _upload_for(choice.upload or "", uploads)
+        upload = uploads.get(str(choice.upload or ""))
         if upload is None:
             return "找不到上传的文件（请重新上传）"
         row.provision = Provision.UPLOAD

@@ -48,7 +48,7 @@ def _rows(case: Case, department: Department) -> list[tuple[str, str]]:
 
 
 def _content(
-    case: Case, kind: str, reason: str, legal_basis: str, materials: list[tuple[str, str]]
+    case: Case, kind: str, reason: str, legal_basis: str
 ) -> tuple[list[str], list[tuple[str, str]]]:
     department = case.department
     rows = _rows(case, department)
@@ -108,7 +108,7 @@ def issue_notice(
     transaction, after the case row is updated)."""
     today = timezone.localdate()
     department = case.department
-    paragraphs, rows = _content(case, kind, reason, legal_basis, materials or [])
+    paragraphs, rows = _content(case, kind, reason, legal_basis)
     number = notice_number(department.short_name or department.code, _LETTER[kind], today)
     data = NoticeData(
         kind=kind,

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime
 
 from django.db import connection
-from django.utils import timezone
 
 from .models import NumberSequence
 
@@ -23,10 +22,6 @@ _SQL = (
     f"ON CONFLICT (scope, day) DO UPDATE SET last = {_TABLE}.last + EXCLUDED.last "
     "RETURNING last"
 )
-
-
-def today_local() -> datetime.date:
-    return timezone.localdate()
 
 
 def take_numbers(scope: str, day: datetime.date, count: int = 1) -> range:

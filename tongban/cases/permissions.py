@@ -34,7 +34,6 @@ CLERK_ACTIONS = frozenset(
     {"accept", "request_supplement", "refuse", "resubmit", "deliver", "withdraw"}
 )
 APPLICANT_ACTIONS = frozenset({"resubmit", "withdraw"})
-STAFF_VIEW_ROLES = (Role.APPROVER, Role.CLERK, Role.SUPERVISOR)
 
 
 def _department_ids(user: User, role: str) -> set[int]:

@@ -17,6 +17,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -58,7 +59,6 @@ from .forms_citizen import (
 from .inputs import ApplicationInput, MaterialChoice
 from .materials import MAX_DEFER_DAYS, InvalidMaterials, plan_materials
 from .models import Application
-from .numbering import today_local
 from .plans import ResolvedPlan, resolve_plan
 from .views_citizen import applicant, applicant_view
 
@@ -315,7 +315,7 @@ def apply_resume(request: HttpRequest, kind: str, code: str, pk: int) -> HttpRes
     if problems or not checklist.complete:
         return redirect(w.url("questions"))
     try:
-        clean_form(checklist.fields, w.draft.form, today_local())
+        clean_form(checklist.fields, w.draft.form, timezone.localdate())
     except InvalidForm:
         return redirect(w.url("form"))
     if _material_problems(checklist, w.draft, user):
@@ -341,7 +341,7 @@ def _form_step(request: HttpRequest, w: Wizard, role: str, checklist: Checklist)
             saved = True
             if request.POST.get("go", "next") == "next":
                 # Saved; but 下一步 also wants every required field filled in.
-                clean_form(checklist.fields, w.draft.form, today_local())
+                clean_form(checklist.fields, w.draft.form, timezone.localdate())
         except DomainError as exc:
             problems, status = problems_of(exc), 400
         else:
@@ -385,8 +385,8 @@ def _materials_context(
         free=[r for r in rows if r.kind == "free"],
         problems=problems,
         unplaced=unplaced,
-        defer_min=today_local() + datetime.timedelta(days=1),
-        defer_max=today_local() + datetime.timedelta(days=MAX_DEFER_DAYS),
+        defer_min=timezone.localdate() + datetime.timedelta(days=1),
+        defer_max=timezone.localdate() + datetime.timedelta(days=MAX_DEFER_DAYS),
     )
 
 
@@ -475,7 +475,7 @@ def _material_problems(checklist: Checklist, draft: Application, user: User) -> 
             draft.form,
             channel=draft.channel,
             actor=user,
-            today=today_local(),
+            today=timezone.localdate(),
             strict=True,
         )
     except InvalidMaterials as exc:
@@ -495,7 +495,7 @@ def _review_page(
     assert w.draft is not None
     draft = w.draft
     try:
-        clean_form(checklist.fields, draft.form, today_local())
+        clean_form(checklist.fields, draft.form, timezone.localdate())
         form_problems = Problems()
     except InvalidForm as exc:
         form_problems = problems_of(exc)

@@ -14,7 +14,8 @@ from tongban.core.models import Role, User
 
 from . import forms_staff
 from .actions.lifecycle import review_steps
-from .enums import CaseState, Provision
+from .enums import CaseState
+from .materials import blocks_acceptance
 from .models import Case
 from .staff_pages import (
     action_forms,
@@ -82,9 +83,7 @@ def render_check(
     actions = [a for a in available_actions(user, case, steps) if a in WINDOW_ACTIONS]
     materials = item_materials(case)
     today, cal = calendar_today()
-    missing = [
-        m for m in materials if m.provision == Provision.NOT_PROVIDED and m.necessity == "required"
-    ]
+    missing = [m for m in materials if blocks_acceptance(m)]
     context = {
         **staff_nav(user, "window"),
         "case": case,

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from django.db import transaction
+from django.utils import timezone
 
 from tongban.catalog.checklist import build_checklist, validate_answers
 from tongban.catalog.plan import Plan
@@ -25,7 +26,6 @@ from ..form import clean_form
 from ..inputs import ApplicationInput, MaterialChoice
 from ..materials import plan_materials
 from ..models import Application, ApplicationMaterial
-from ..numbering import today_local
 from ..plans import resolve_plan
 from .submit import ONLINE_CHANNELS, STAFF_CHANNELS
 
@@ -63,7 +63,7 @@ def application_save_draft(
     written unless all of it is well-formed."""
     if data.channel not in (ONLINE_CHANNELS if role in PUBLIC_ROLES else STAFF_CHANNELS):
         raise DomainError("bad_channel", "申请渠道与当前身份不符", 400)
-    today = today_local()
+    today = timezone.localdate()
     resolved = resolve_plan(data.bundle, data.item)
     plan = resolved.plan
     checklist = build_checklist(plan, validate_answers(plan, data.answers))

@@ -30,10 +30,10 @@ from ..enums import (
     DecisionBy,
     DeliveryMethod,
     NoticeKind,
-    Provision,
     SpecialKind,
 )
 from ..inputs import MaterialChoice
+from ..materials import blocks_acceptance
 from ..models import ApplicationMaterial, Case, SpecialProcedure, SupplementRequest
 from ..notices import issue_notice
 from ..transitions import IllegalTransition, check_transition
@@ -117,14 +117,10 @@ def _json(value: Any) -> Any:
 
 def missing_materials(case: Case) -> list[str]:
     """Names of required materials of this case's item that nobody has provided yet."""
-    code = case.item_code
     rows = ApplicationMaterial.objects.filter(
-        application_id=case.application_id,
-        replaced_at__isnull=True,
-        provision=Provision.NOT_PROVIDED,
-        necessity="required",
-    ).values_list("name", "items")
-    return [name for name, items in rows if code in items]
+        application_id=case.application_id, replaced_at__isnull=True
+    )
+    return [m.name for m in rows if case.item_code in m.items and blocks_acceptance(m)]
 
 
 # --- acceptance (the window) --------------------------------------------------------------

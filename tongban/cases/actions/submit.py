@@ -22,7 +22,7 @@ from ..form import clean_form
 from ..inputs import ApplicantInfo, ApplicationInput
 from ..materials import plan_materials
 from ..models import Application, ApplicationMaterial, Case, CaseLink
-from ..numbering import application_number, case_number, today_local
+from ..numbering import application_number, case_number
 from ..plans import ResolvedPlan, resolve_plan, service_centre_for
 from .automation import start_received_cases
 
@@ -64,7 +64,7 @@ def _fill_applicant(
     application: Application, actor: User, role: str, data: ApplicationInput
 ) -> None:
     """Who applies and who acts: the account online, the person at the window otherwise."""
-    today = today_local()
+    today = timezone.localdate()
     if role in (Role.CITIZEN, Role.COMPANY):
         if data.channel not in ONLINE_CHANNELS:
             raise DomainError("bad_channel", "网上申请的渠道应为网站、移动端或自助终端", 400)
@@ -167,7 +167,7 @@ def _submit(
     digest: str,
     draft: Application | None,
 ) -> Application:
-    today = today_local()
+    today = timezone.localdate()
     now = timezone.now()
     resolved = resolve_plan(data.bundle, data.item)
     checklist = _checklist(resolved, data.answers)
