@@ -281,7 +281,7 @@ def test_supplemented_materials_received_at_the_window(logged_in, persona, june)
     url = f"/cases/staff/case/{case.case_no}/do/resubmit/"
     data: dict[str, Any] = {
         "back": "check",
-        "resubmit_keys": "marriage_certificate",
+        "collect_keys": "marriage_certificate",
         "rp-marriage_certificate": "upload",
     }
     no_file = client.post(url, data)

@@ -107,6 +107,16 @@ OPEN_STATES = frozenset(
         CaseState.SPECIAL,
     }
 )
+# Ended without a result in force: nothing more is supplied, checked or waited for.
+ENDED_STATES = frozenset(
+    {
+        CaseState.REFUSED,
+        CaseState.DENIED,
+        CaseState.WITHDRAWN,
+        CaseState.REVOKED,
+        CaseState.CANCELLED,
+    }
+)
 DECIDED_STATES = frozenset(
     {CaseState.APPROVED, CaseState.APPROVED_DEFICIENT, CaseState.DENIED, CaseState.DELIVERED}
 )

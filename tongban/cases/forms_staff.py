@@ -17,7 +17,15 @@ from typing import Any
 from django import forms
 from django.http import QueryDict
 
-from .enums import ActingAs, ApplicantKind, CaseState, DeliveryMethod, Provision, SpecialKind
+from .enums import (
+    ActingAs,
+    ApplicantKind,
+    CaseState,
+    DeliveryMethod,
+    Provision,
+    SpecialKind,
+    VerificationStatus,
+)
 
 # --------------------------------------------------------------------------- actions
 
@@ -109,6 +117,29 @@ ACTION_FORMS: dict[str, ActionForm] = {
             ),
         ),
         ActionForm(
+            "verify",
+            "完成核查",
+            "btn-outline-primary",
+            (
+                ActionField(
+                    "outcome",
+                    "核查结论",
+                    "select",
+                    (
+                        (VerificationStatus.CONFIRMED.value, VerificationStatus.CONFIRMED.label),
+                        (
+                            VerificationStatus.FALSE_COMMITMENT.value,
+                            VerificationStatus.FALSE_COMMITMENT.label,
+                        ),
+                    ),
+                    required=True,
+                ),
+                ActionField("finding", "核查情况", "textarea", required=True),
+                _BASIS,
+            ),
+            help="告知承诺审批后的事后核查。承诺不实的，将撤销审批决定并终止尚在等待的后续办件。",
+        ),
+        ActionForm(
             "withdraw",
             "申请人撤回",
             "btn-outline-secondary",
@@ -117,7 +148,7 @@ ACTION_FORMS: dict[str, ActionForm] = {
     ]
 }
 # Shown in their own sections, not as one of the small forms.
-SPECIAL_FORMS = frozenset({"request_supplement", "resubmit"})
+SPECIAL_FORMS = frozenset({"request_supplement", "resubmit", "supply_deferred"})
 # The order actions are offered in: the likely next step first.
 ACTION_ORDER = [
     "accept",
@@ -132,6 +163,8 @@ ACTION_ORDER = [
     "end_special",
     "deliver",
     "withdraw",
+    "supply_deferred",
+    "verify",
     "revoke",
 ]
 
@@ -163,8 +196,9 @@ def supplement_body(data: QueryDict, keys: list[str]) -> dict[str, Any]:
     return {"materials": entries, "note": data.get("note", "").strip()}
 
 
-def resubmit_body(data: QueryDict, keys: list[str], uploads: Mapping[str, str]) -> dict[str, Any]:
-    """补正材料收取: paper at the window or a scan (uploaded by the view first)."""
+def collect_body(data: QueryDict, keys: list[str], uploads: Mapping[str, str]) -> dict[str, Any]:
+    """Materials received by staff (补正, 容缺后补): paper at the window or a scan (uploaded
+    by the view first), and the note."""
     materials: dict[str, dict[str, Any]] = {}
     for key in keys:
         provision = data.get(f"rp-{key}", "")
@@ -172,7 +206,7 @@ def resubmit_body(data: QueryDict, keys: list[str], uploads: Mapping[str, str]) 
             materials[key] = {"provision": Provision.PAPER}
         elif provision == Provision.UPLOAD:
             materials[key] = {"provision": Provision.UPLOAD, "upload": uploads.get(key)}
-    return {"materials": materials}
+    return {"materials": materials, "note": data.get("note", "").strip()}
 
 
 # --------------------------------------------------------------------------- queue filters
@@ -200,6 +234,11 @@ class QueueFilterForm(forms.Form):
         error_messages={"invalid": "请输入有效日期（YYYY-MM-DD）"},
     )
     item = forms.ChoiceField(label="事项", required=False)
+    deficiency = forms.ChoiceField(
+        label="容缺",
+        choices=[("", "全部"), ("open", "容缺材料待补"), ("overdue", "容缺材料逾期未补")],
+        required=False,
+    )
 
     def __init__(self, data: QueryDict, items: list[tuple[str, str]]) -> None:
         super().__init__(data)
@@ -213,12 +252,20 @@ class QueueFilterForm(forms.Form):
         return self.cleaned_data.get(name) if name not in self.errors else None
 
 
+DEFICIENCY_OVERDUE = "deficiency"
+
+
 class WarningFilterForm(forms.Form):
     use_required_attribute = False
 
     level = forms.ChoiceField(
         label="预警",
-        choices=[("", "黄牌和红牌"), ("red", "红牌"), ("yellow", "黄牌")],
+        choices=[
+            ("", "黄牌和红牌"),
+            ("red", "红牌"),
+            ("yellow", "黄牌"),
+            (DEFICIENCY_OVERDUE, "容缺材料逾期未补"),
+        ],
         required=False,
     )
     department = forms.ChoiceField(label="部门", required=False)

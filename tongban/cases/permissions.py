@@ -28,12 +28,14 @@ APPROVER_ACTIONS = frozenset(
         "end_special",
         "deliver",
         "revoke",
+        "supply_deferred",
+        "verify",
     }
 )
 CLERK_ACTIONS = frozenset(
-    {"accept", "request_supplement", "refuse", "resubmit", "deliver", "withdraw"}
+    {"accept", "request_supplement", "refuse", "resubmit", "deliver", "withdraw", "supply_deferred"}
 )
-APPLICANT_ACTIONS = frozenset({"resubmit", "withdraw"})
+APPLICANT_ACTIONS = frozenset({"resubmit", "withdraw", "supply_deferred"})
 
 
 def _department_ids(user: User, role: str) -> set[int]:

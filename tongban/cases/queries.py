@@ -14,7 +14,7 @@ from tongban.core.models import AuditEvent
 from tongban.core.workcalendar import WorkCalendar, current_calendar
 
 from .clock import warning_level, yellow_limit
-from .enums import DECIDED_STATES, OPEN_STATES, CaseState, WarningLevel
+from .enums import DECIDED_STATES, ENDED_STATES, OPEN_STATES, CaseState, WarningLevel
 from .models import Application, Case, CaseLink
 
 PAGE_SIZE = 50
@@ -32,6 +32,32 @@ def warning_filter(level: str, today: datetime.date, cal: WorkCalendar) -> Q:
     if level == WarningLevel.NORMAL:
         return ~running | Q(promised_due__gt=yellow_limit(today, cal))
     raise DomainError("bad_warning", "warning 应为 normal、yellow 或 red", 400)
+
+
+DEFICIENCY_KINDS = ("open", "overdue")
+
+
+def deficiency_filter(kind: str, today: datetime.date) -> Q:
+    """容缺: cases with materials still to be supplied ("open"), or past the supply-by date."""
+    pending = Q(deficiency_supply_by__isnull=False, deficiency_supplied_at__isnull=True) & ~Q(
+        state__in=ENDED_STATES
+    )
+    if kind == "open":
+        return pending
+    if kind == "overdue":
+        return pending & Q(deficiency_supply_by__lt=today)
+    raise DomainError("bad_deficiency", "deficiency 应为 open 或 overdue", 400)
+
+
+def deficiency_state(case: Case, today: datetime.date) -> str:
+    """The same conditions for one loaded case: "", "open" or "overdue"."""
+    if (
+        case.deficiency_supply_by is None
+        or case.deficiency_supplied_at is not None
+        or case.state in ENDED_STATES
+    ):
+        return ""
+    return "overdue" if case.deficiency_supply_by < today else "open"
 
 
 def _cursor(case: Case) -> str:

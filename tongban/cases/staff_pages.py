@@ -19,14 +19,24 @@ from tongban.core.models import User
 from tongban.core.workcalendar import WorkCalendar, current_calendar
 
 from . import forms_staff
-from .actions.lifecycle import review_steps
+from .actions.dispatch import action_label
+from .actions.lifecycle import deficiency_open, review_steps
 from .clock import warning_level
-from .enums import ActingAs, CaseState, DecisionBy, DeliveryMethod, SpecialKind
-from .models import ApplicationMaterial, Case
+from .enums import (
+    ENDED_STATES,
+    ActingAs,
+    CaseState,
+    DecisionBy,
+    DeliveryMethod,
+    Provision,
+    SpecialKind,
+    VerificationStatus,
+)
+from .models import ApplicationMaterial, Case, VerificationTask
 from .permissions import acting_role
-from .queries import case_history
+from .queries import case_history, deficiency_state
 from .serialize import event_dict
-from .transitions import TRANSITIONS, allowed_actions
+from .transitions import allowed_actions
 
 
 def calendar_today() -> tuple[datetime.date, WorkCalendar]:
@@ -42,6 +52,7 @@ class CaseRow:
     days_left: int | None  # working days to the promised due date (negative: overdue)
     overdue_days: int  # natural days past the promised due date
     step: str = ""
+    deficiency: str = ""  # 容缺: "", "open" or "overdue"
 
     @property
     def overdue_workdays(self) -> int:
@@ -59,7 +70,7 @@ def case_row(case: Case, today: datetime.date, cal: WorkCalendar, step: str = ""
         else:
             days_left = -cal.count_working_days(due, today).workdays
             overdue = (today - due).days
-    return CaseRow(case, level, days_left, overdue, step)
+    return CaseRow(case, level, days_left, overdue, step, deficiency_state(case, today))
 
 
 def step_name(case: Case, item: ItemSpec | None) -> str:
@@ -79,10 +90,31 @@ def rows_with_steps(cases: list[Case]) -> list[CaseRow]:
 DECISIONS = frozenset({"approve", "approve_deficient", "deny"})
 
 
-def available_actions(user: User, case: Case, steps: list[str]) -> list[str]:
+def deferred_rows(materials: list[ApplicationMaterial]) -> list[ApplicationMaterial]:
+    """The 容缺后补 materials still to come, from the case's current material rows."""
+    return [m for m in materials if m.provision == Provision.DEFERRED]
+
+
+def open_verification(case: Case) -> VerificationTask | None:
+    return VerificationTask.objects.filter(case=case, status=VerificationStatus.OPEN).first()
+
+
+def follow_ups(case: Case, materials: list[ApplicationMaterial]) -> set[str]:
+    """Actions that are not state transitions, on offer when there is something to do."""
+    offered = set()
+    if case.state not in ENDED_STATES and (deferred_rows(materials) or deficiency_open(case)):
+        offered.add("supply_deferred")
+    if case.state in (CaseState.APPROVED, CaseState.DELIVERED) and open_verification(case):
+        offered.add("verify")
+    return offered
+
+
+def available_actions(
+    user: User, case: Case, steps: list[str], materials: list[ApplicationMaterial]
+) -> list[str]:
     """What this user may do now: the transition table ∩ the user's acting role, and the
-    review-step guard (advance before the last step, decide at it)."""
-    allowed = set(allowed_actions(case.state))
+    review-step guard (advance before the last step, decide at it); plus the follow-ups."""
+    allowed = set(allowed_actions(case.state)) | follow_ups(case, materials)
     last = len(steps) - 1
     names = []
     for action in forms_staff.ACTION_ORDER:
@@ -117,15 +149,13 @@ def action_panels(
     panels = []
     for action in actions:
         if action in forms_staff.SPECIAL_FORMS:
-            # Drawn by their own partials (supplement_form.html, resubmit_form.html).
-            panels.append(Panel(action, TRANSITIONS[action].label, None, [], []))
+            # Drawn by their own partials (supplement_form.html, collect_form.html).
+            panels.append(Panel(action, action_label(action), None, [], []))
             continue
         form = forms_staff.ACTION_FORMS[action]
         values = posted if posted is not None and action in errors else QueryDict()
         fields = [{"field": f, "value": values.get(f.name, "")} for f in form.fields]
-        panels.append(
-            Panel(action, TRANSITIONS[action].label, form, fields, errors.get(action, []))
-        )
+        panels.append(Panel(action, action_label(action), form, fields, errors.get(action, [])))
     return panels
 
 
@@ -156,7 +186,38 @@ def resubmit_panel(case: Case, errors: list[str]) -> dict[str, Any] | None:
     request = case.supplements.filter(resolved_at__isnull=True).order_by("-id").first()
     if request is None:
         return None
-    return {"request": request, "rows": request.materials, "errors": errors}
+    return {
+        "action": "resubmit",
+        "title": "收取补正材料",
+        "intro": f"一次性告知书 {request.issued_at:%Y-%m-%d} 要求补正：",
+        "rows": request.materials,
+        "errors": errors,
+        "button": "补正材料已收齐，退回窗口审核",
+        "note": False,
+    }
+
+
+def deferred_panel(
+    case: Case, materials: list[ApplicationMaterial], errors: list[str]
+) -> dict[str, Any]:
+    rows = [
+        {"key": m.key, "name": m.name, "reason": f"容缺后补，应于 {m.supply_by:%Y-%m-%d} 前补交"}
+        for m in deferred_rows(materials)
+        if m.supply_by
+    ]
+    due = case.deficiency_supply_by
+    intro = f"容缺材料补齐期限：{due:%Y-%m-%d}。" if due else "以下材料容缺后补："
+    if not rows:
+        intro += "容缺通过时未列明具体材料，请在说明中写明补齐了哪些材料。"
+    return {
+        "action": "supply_deferred",
+        "title": "登记容缺材料补齐",
+        "intro": intro,
+        "rows": rows,
+        "errors": errors,
+        "button": "登记补齐",
+        "note": True,
+    }
 
 
 def action_forms(
@@ -177,9 +238,16 @@ def action_forms(
             if "request_supplement" in actions
             else None
         ),
-        "resubmit": (
-            resubmit_panel(case, errors.get("resubmit", [])) if "resubmit" in actions else None
-        ),
+        "collect": [
+            panel
+            for panel in (
+                resubmit_panel(case, errors.get("resubmit", [])) if "resubmit" in actions else None,
+                deferred_panel(case, materials, errors.get("supply_deferred", []))
+                if "supply_deferred" in actions
+                else None,
+            )
+            if panel is not None
+        ],
         "back": back,
         "page_errors": orphan_errors(errors, actions),
     }
@@ -203,6 +271,10 @@ DETAIL_LABELS = {
     "upstream": "前置办件",
     "plan": "一件事/事项",
     "acting_as": "办理方式",
+    "note": "说明",
+    "remaining": "尚缺材料",
+    "due_on": "核查期限",
+    "finding": "核查情况",
 }
 
 

@@ -28,6 +28,11 @@ urlpatterns: list[URLPattern] = [
         name="mine_withdraw",
     ),
     path(
+        "mine/<str:number>/deferred/<slug:key>/",
+        views_citizen.supply_deferred,
+        name="mine_supply_deferred",
+    ),
+    path(
         "mine/<str:number>/notices/<str:notice>.pdf",
         views_citizen.notice_pdf,
         name="mine_notice",

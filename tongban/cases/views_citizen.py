@@ -29,8 +29,17 @@ from tongban.core.errors import DomainError
 from tongban.core.models import AuditEvent, Role, User
 
 from .actions.dispatch import perform_action
+from .actions.lifecycle import outstanding_deferred
 from .actions.uploads import upload_material
-from .enums import OPEN_STATES, PLAIN_WORDS, ApplicationStatus, CaseState, Provision, WarningLevel
+from .enums import (
+    ENDED_STATES,
+    OPEN_STATES,
+    PLAIN_WORDS,
+    ApplicationStatus,
+    CaseState,
+    Provision,
+    WarningLevel,
+)
 from .forms_citizen import Problems, problems_of
 from .models import Application, ApplicationMaterial, Case, Notice
 from .notice_data import NoticeData
@@ -284,6 +293,7 @@ def _detail_page(
     application: Application,
     problems: dict[str, Problems] | None = None,
     status: int = 200,
+    deferred_problems: Problems | None = None,
 ) -> HttpResponse:
     cases = list(
         application.cases.select_related("department", "service_centre")
@@ -301,7 +311,13 @@ def _detail_page(
         "finished": not any(c.state in OPEN_STATES for c in cases),
         "cases": [case_view(c, (problems or {}).get(c.case_no)) for c in cases],
         "materials": materials,
-        "deferred": [m for m in materials if m.provision == Provision.DEFERRED],
+        "deferred": [
+            {"material": m, "error": (deferred_problems or Problems()).by_key.get(m.key, "")}
+            for m in materials
+            if m.provision == Provision.DEFERRED
+        ],
+        "deferred_errors": (deferred_problems or Problems()).general,
+        "supplied": [m for m in materials if m.supplied_at is not None],
     }
     return render(request, "cases/citizen/mine_detail.html", context, status=status)
 
@@ -332,6 +348,16 @@ def resubmit(request: HttpRequest, number: str, case_no: str) -> HttpResponse:
     """补正: upload a file for every material the supplement notice asks for, then resubmit."""
     user, _ = applicant(request)
     application, case = _own_case(user, number, case_no)
+    problems = _upload_and_act(request, user, case, "resubmit")
+    if problems:
+        return _detail_page(request, application, {case.case_no: problems}, status=400)
+    messages.success(request, f"“{case.item_name}”的补正材料已提交，等待窗口审核。")
+    return redirect(_detail_url(number, case.case_no))
+
+
+def _upload_and_act(request: HttpRequest, user: User, case: Case, action: str) -> Problems:
+    """Store every posted ``file-<key>`` and perform `action` with them; the problems, if any,
+    keyed by material. Nothing is done when an upload is refused."""
     problems = Problems()
     choices: dict[str, dict[str, str]] = {}
     for name in request.FILES:
@@ -347,15 +373,38 @@ def resubmit(request: HttpRequest, number: str, case_no: str) -> HttpResponse:
         choices[key] = {"provision": "upload", "upload": str(upload.public_id)}
     if not problems:
         try:
-            perform_action(user, case.case_no, "resubmit", {"materials": choices})
+            perform_action(user, case.case_no, action, {"materials": choices})
         except DomainError as exc:
             if exc.status == 404:
                 raise
             problems = problems_of(exc)
+    return problems
+
+
+@require_POST
+@applicant_view
+def supply_deferred(request: HttpRequest, number: str, key: str) -> HttpResponse:
+    """容缺后补: upload a deferred material; every case that needed it counts it as supplied."""
+    user, _ = applicant(request)
+    application = own_application(user, number)
+    case = next(
+        (
+            c
+            for c in application.cases.order_by("pk")
+            if c.state not in ENDED_STATES and any(m.key == key for m in outstanding_deferred(c))
+        ),
+        None,
+    )
+    if case is None:
+        raise DomainError("not_found", "没有需要补交的这份容缺材料", 404)
+    if f"file-{key}" not in request.FILES:
+        problems = Problems(by_key={key: "请选择要上传的文件"})
+    else:
+        problems = _upload_and_act(request, user, case, "supply_deferred")
     if problems:
-        return _detail_page(request, application, {case.case_no: problems}, status=400)
-    messages.success(request, f"“{case.item_name}”的补正材料已提交，等待窗口审核。")
-    return redirect(_detail_url(number, case.case_no))
+        return _detail_page(request, application, deferred_problems=problems, status=400)
+    messages.success(request, "容缺材料已补交。")
+    return redirect(_detail_url(number))
 
 
 @require_POST

@@ -16,14 +16,15 @@ from django.db.models import Case as SqlCase
 from django.db.models import Count, Q, QuerySet, Value, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from tongban.core.models import Department, Role, User
 
 from .enums import DECIDED_STATES, OPEN_STATES, CaseState, VerificationStatus, WarningLevel
-from .forms_staff import QueueFilterForm, WarningFilterForm
+from .forms_staff import DEFICIENCY_OVERDUE, QueueFilterForm, WarningFilterForm
 from .models import Case, VerificationTask
-from .queries import case_page, warning_filter
+from .queries import case_page, deficiency_filter, warning_filter
 from .staff_pages import calendar_today, rows_with_steps
 from .views_staff import (
     department_ids,
@@ -63,13 +64,17 @@ def queue(request: HttpRequest) -> HttpResponse:
     require_role(user, Role.APPROVER)
     ids = department_ids(user, Role.APPROVER)
     data = request.GET.copy()
-    data.setdefault("state", "open")
+    # 容缺 follow-up concerns decided cases too: that filter looks at every state by default.
+    data.setdefault("state", "all" if data.get("deficiency") else "open")
     form = QueueFilterForm(data, _queue_items(ids))
     form.is_valid()
     base = Case.objects.filter(department_id__in=ids)
     item = form.value("item")
     if item:
         base = base.filter(item_code=item)
+    deficiency = form.value("deficiency")
+    if deficiency:
+        base = base.filter(deficiency_filter(deficiency, timezone.localdate()))
     state = form.value("state") or "open"
     page = case_page(
         base,
@@ -115,7 +120,11 @@ def verifications(request: HttpRequest) -> HttpResponse:
             "pk",
         )[:200]
     )
-    context = {**staff_nav(user, "verifications"), "tasks": list(tasks)}
+    context = {
+        **staff_nav(user, "verifications"),
+        "tasks": list(tasks),
+        "today": timezone.localdate(),
+    }
     return render(request, "cases/staff/verifications.html", context)
 
 
@@ -157,19 +166,23 @@ def warnings(request: HttpRequest) -> HttpResponse:
     form.is_valid()
     cleaned = getattr(form, "cleaned_data", {})
     # Not permissions.visible_cases: its region filter raises FieldError (see the report).
-    base = Case.objects.filter(department_id__in=[pk for pk, _ in departments])
-    base = base.filter(_warned(today, cal))
+    scope = Case.objects.filter(department_id__in=[pk for pk, _ in departments])
+    base = scope.filter(_warned(today, cal))
+    level = cleaned.get("level") or None
+    if level == DEFICIENCY_OVERDUE:
+        base, level = scope.filter(deficiency_filter("overdue", today)), None
     department = cleaned.get("department")
     page = case_page(
         base,
         department=int(department) if department else None,
-        warning=cleaned.get("level") or None,
+        warning=level,
         after=request.GET.get("after") or None,
         limit=QUEUE_PAGE_SIZE,
     )
-    counts = base.aggregate(
+    counts = scope.aggregate(
         red=Count("pk", filter=warning_filter(WarningLevel.RED, today, cal)),
         yellow=Count("pk", filter=warning_filter(WarningLevel.YELLOW, today, cal)),
+        deficiency=Count("pk", filter=deficiency_filter("overdue", today)),
     )
     filters = _without_cursor(request)
     context = {
@@ -213,14 +226,22 @@ def home_counts(user: User, role: str) -> dict[str, Any]:
             review=Count("pk", filter=Q(state__in=[CaseState.IN_REVIEW, CaseState.SPECIAL])),
             yellow=Count("pk", filter=yellow),
             red=Count("pk", filter=red),
+            deficiency=Count("pk", filter=deficiency_filter("overdue", today)),
         )
-        counts["verifications"] = VerificationTask.objects.filter(
-            department_id__in=ids, status=VerificationStatus.OPEN
-        ).count()
+        counts.update(
+            VerificationTask.objects.filter(
+                department_id__in=ids, status=VerificationStatus.OPEN
+            ).aggregate(
+                verifications=Count("pk"),
+                verifications_overdue=Count("pk", filter=Q(due_on__lt=today)),
+            )
+        )
         return counts
     if role == Role.SUPERVISOR:
         departments = _region_departments(user).values("pk")
         return Case.objects.filter(department_id__in=departments).aggregate(
-            yellow=Count("pk", filter=yellow), red=Count("pk", filter=red)
+            yellow=Count("pk", filter=yellow),
+            red=Count("pk", filter=red),
+            deficiency=Count("pk", filter=deficiency_filter("overdue", today)),
         )
     return {}

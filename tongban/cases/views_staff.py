@@ -30,7 +30,7 @@ from tongban.core.errors import DomainError
 from tongban.core.models import Role, User
 
 from . import forms_staff
-from .actions.dispatch import perform_action
+from .actions.dispatch import action_label, perform_action
 from .actions.lifecycle import review_steps
 from .actions.reads import case_view_personal_data
 from .actions.uploads import upload_material
@@ -47,7 +47,6 @@ from .staff_pages import (
     step_name,
     timeline,
 )
-from .transitions import TRANSITIONS
 
 View = Callable[..., HttpResponse]
 
@@ -170,14 +169,14 @@ def _action_body(request: HttpRequest, user: User, case: Case, action: str) -> d
     if action == "request_supplement":
         keys = [m.key for m in item_materials(case)]
         return forms_staff.supplement_body(data, keys)
-    if action == "resubmit":
-        keys = [k for k in data.getlist("resubmit_keys") if k]
+    if action in ("resubmit", "supply_deferred"):
+        keys = [k for k in data.getlist("collect_keys") if k]
         uploads = {}
         for key in keys:
             upload = request.FILES.get(f"rf-{key}")
             if upload is not None and data.get(f"rp-{key}") == Provision.UPLOAD:
                 uploads[key] = str(upload_material(user, upload).public_id)
-        return forms_staff.resubmit_body(data, keys, uploads)
+        return forms_staff.collect_body(data, keys, uploads)
     return forms_staff.simple_body(action, data)
 
 
@@ -209,7 +208,7 @@ def case_action(request: HttpRequest, case_no: str, action: str) -> HttpResponse
             raise Http404("办件不存在") from exc
         errors = {action: error_messages(exc)}
         return _render_back(request, back, case_no, errors, exc.status)
-    label = TRANSITIONS[action].label
+    label = action_label(action)
     state = CaseState(done.state).label
     messages.success(request, f"“{label}”已完成（{case_no}），办件当前状态：{state}。")
     return redirect(_back_url(back, case_no))
@@ -248,9 +247,9 @@ def render_detail(
     case_view_personal_data(user, role, case)
     item = item_of_case(case)
     steps = review_steps(item)
-    actions = available_actions(user, case, steps)
     every = item_materials(case, current=False)
     materials = [m for m in every if m.replaced_at is None]
+    actions = available_actions(user, case, steps, materials)
     today, cal = calendar_today()
     context = {
         **staff_nav(user, "queue" if role == Role.APPROVER else ""),

@@ -36,7 +36,9 @@ from .views_staff import (
 
 WAITING_STATES = (CaseState.RECEIVED, CaseState.SUPPLEMENT)
 TO_DELIVER_STATES = (CaseState.APPROVED, CaseState.APPROVED_DEFICIENT, CaseState.DENIED)
-WINDOW_ACTIONS = frozenset({"accept", "request_supplement", "resubmit", "refuse", "deliver"})
+WINDOW_ACTIONS = frozenset(
+    {"accept", "request_supplement", "resubmit", "refuse", "deliver", "supply_deferred"}
+)
 
 
 def _clerk(request: HttpRequest) -> tuple[User, set[int]]:
@@ -80,13 +82,14 @@ def render_check(
     posted = request.POST if request.method == "POST" else None
     item = item_of_case(case)
     steps = review_steps(item)
-    actions = [a for a in available_actions(user, case, steps) if a in WINDOW_ACTIONS]
     materials = item_materials(case)
+    actions = [a for a in available_actions(user, case, steps, materials) if a in WINDOW_ACTIONS]
     today, cal = calendar_today()
     missing = [m for m in materials if blocks_acceptance(m)]
     context = {
         **staff_nav(user, "window"),
         "case": case,
+        "role": "clerk",
         "row": case_row(case, today, cal, step_name(case, item)),
         "application": case.application,
         "item": item,

@@ -180,6 +180,10 @@ def open_verification(case: Case, item: ItemSpec) -> VerificationTask:
         object_type="case",
         object_id=case.case_no,
         role=SYSTEM_ROLE,
-        after={"due_on": due.isoformat(), "department": case.department_id},
+        after={
+            "label": "生成事后核查任务",
+            "due_on": due.isoformat(),
+            "department": case.department_id,
+        },
     )
     return task

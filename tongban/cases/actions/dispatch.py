@@ -14,7 +14,7 @@ from ..inputs import MaterialChoice
 from ..models import Case
 from ..permissions import acting_role, can_view_case
 from ..transitions import TRANSITIONS, UnknownAction
-from . import lifecycle
+from . import followup, lifecycle
 
 # Transitions only the system performs.
 SYSTEM_ACTIONS = frozenset({"release", "cancel"})
@@ -106,15 +106,37 @@ HANDLERS: dict[str, Handler] = {
 }
 assert set(HANDLERS) | SYSTEM_ACTIONS == set(TRANSITIONS), "every transition needs a handler"
 
+# Actions on a case that are not transitions of its state (see actions/followup.py).
+FOLLOW_UPS: dict[str, Handler] = {
+    "supply_deferred": lambda no, u, r, b: followup.case_supply_deferred(
+        no, actor=u, role=r, materials=_materials(b), note=_text(b, "note")
+    ),
+    "verify": lambda no, u, r, b: followup.case_verify(
+        no,
+        actor=u,
+        role=r,
+        outcome=_text(b, "outcome"),
+        finding=_text(b, "finding"),
+        legal_basis=_text(b, "legal_basis"),
+    ),
+}
+assert set(FOLLOW_UPS) == set(followup.FOLLOW_UP_LABELS)
+
+
+def action_label(action: str) -> str:
+    if action in TRANSITIONS:
+        return TRANSITIONS[action].label
+    return followup.FOLLOW_UP_LABELS[action]
+
 
 def perform_action(user: User, case_no: str, action: str, body: Mapping[str, Any]) -> Case:
-    if action not in HANDLERS:
+    handler = HANDLERS.get(action) or FOLLOW_UPS.get(action)
+    if handler is None:
         raise UnknownAction(action)
     case = Case.objects.select_related("application").filter(case_no=case_no).first()
     if case is None or not can_view_case(user, case):
         raise DomainError("not_found", f"办件“{case_no}”不存在", 404)
     role = acting_role(user, case, action)
     if role is None:
-        label = TRANSITIONS[action].label
-        raise DomainError("forbidden", f"您无权对该办件执行“{label}”", 403)
-    return HANDLERS[action](case_no, user, role, body)
+        raise DomainError("forbidden", f"您无权对该办件执行“{action_label(action)}”", 403)
+    return handler(case_no, user, role, body)

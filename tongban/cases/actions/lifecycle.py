@@ -30,6 +30,7 @@ from ..enums import (
     DecisionBy,
     DeliveryMethod,
     NoticeKind,
+    Provision,
     SpecialKind,
 )
 from ..inputs import MaterialChoice
@@ -123,6 +124,20 @@ def missing_materials(case: Case) -> list[str]:
     return [m.name for m in rows if case.item_code in m.items and blocks_acceptance(m)]
 
 
+def outstanding_deferred(case: Case) -> list[ApplicationMaterial]:
+    """容缺后补 materials of this case's item that have not been supplied yet."""
+    rows = ApplicationMaterial.objects.filter(
+        application_id=case.application_id,
+        replaced_at__isnull=True,
+        provision=Provision.DEFERRED,
+    ).order_by("pk")
+    return [m for m in rows if case.item_code in m.items]
+
+
+def deficiency_open(case: Case) -> bool:
+    return case.deficiency_supply_by is not None and case.deficiency_supplied_at is None
+
+
 # --- acceptance (the window) --------------------------------------------------------------
 
 
@@ -146,6 +161,9 @@ def _accept(case: Case, *, actor: User | None, role: str) -> None:
     item = item_of(case)
     today = timezone.localdate()
     clocks = start_clocks(item, today, current_calendar())
+    # 容缺受理: the earliest supply-by date of the deferred materials is the case's deficiency
+    # deadline, so "overdue" is one indexed condition on the case, like the clocks.
+    deferred = [m.supply_by for m in outstanding_deferred(case) if m.supply_by]
     apply_transition(
         case,
         "accept",
@@ -157,6 +175,7 @@ def _accept(case: Case, *, actor: User | None, role: str) -> None:
             "promised_due": clocks.promised_due,
             "due_provisional": clocks.provisional,
             "step_index": 0,
+            "deficiency_supply_by": min(deferred) if deferred else None,
         },
         details={
             "statutory_due": clocks.statutory_due,
@@ -312,6 +331,12 @@ def case_approve(case_no: str, *, actor: User, role: str, opinion: str = "") -> 
         case = lock_case(case_no)
         check_transition("approve", case.state)
         _check_deciding_step(case, "approve")
+        if deficiency_open(case):
+            raise IllegalTransition(
+                "approve",
+                case.state,
+                "容缺材料尚未补齐：请待申请人补齐后准予，或选择“容缺通过”并确定补齐期限",
+            )
         _decide(case, "approve", actor=actor, role=role, by=DecisionBy.PERSON, opinion=opinion)
         return case
 
@@ -334,7 +359,8 @@ def case_approve_deficient(
             role=role,
             by=DecisionBy.PERSON,
             opinion=opinion,
-            extra={"deficiency_supply_by": supply_by},
+            # The approver names the deficiency now; an earlier supply does not close it.
+            extra={"deficiency_supply_by": supply_by, "deficiency_supplied_at": None},
         )
         return case
 
