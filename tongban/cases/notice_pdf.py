@@ -408,6 +408,18 @@ def notice_font() -> str:
     return _fonts().describe()
 
 
+def attach_notice_fonts(pdf: FPDF, *, for_output: bool = True) -> dict[int, str]:
+    """Register the notice font with another layout's `pdf`: "notice", and "noticeb" when there
+    is a bold face. Returns the font's character map (code point → glyph), to tell what it can
+    show. Pass for_output=False for a pass that only counts pages. Raises NoticeFontMissing.
+    """
+    fonts = _fonts()
+    fonts.regular.attach(pdf, "notice", for_output)
+    if fonts.bold is not None:
+        fonts.bold.attach(pdf, "noticeb", for_output)
+    return fonts.characters
+
+
 # ---------------------------------------------------------------------------------------------
 # Chinese line breaking
 
