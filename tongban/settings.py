@@ -13,6 +13,9 @@
 | TONGBAN_FIELD_KEYS    | from TONGBAN_KEY_DIR (demo creates)    | Fernet keys for personal data (docs/cases) |
 | TONGBAN_LOOKUP_KEY    | from TONGBAN_KEY_DIR (demo creates)    | HMAC key for ID-number lookups             |
 | TONGBAN_KEY_DIR       | <repo>/var/keys                        | key files when the variables are unset     |
+| TONGBAN_LICENCE_KEY_DIR | <TONGBAN_KEY_DIR>/licences           | licence-signing keys (demo creates; docs/licences) |
+| TONGBAN_LICENCE_ALGORITHM | ed25519                            | ed25519 or sm2 for newly issued licences   |
+| TONGBAN_PUBLIC_URL    | http://127.0.0.1:8000                  | base of the verify URL printed in QR codes |
 | TONGBAN_YELLOW_DAYS   | 2                                      | 黄牌 when ≤ this many working days are left |
 | TONGBAN_MAX_UPLOAD_MB | 20                                     | largest material file accepted             |
 """
@@ -73,6 +76,7 @@ INSTALLED_APPS = [
     "tongban.core",
     "tongban.catalog",
     "tongban.cases",
+    "tongban.licences",
 ]
 
 MIDDLEWARE = [
@@ -187,6 +191,9 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_AGE = 8 * 60 * 60  # one working day at the window
 
 TONGBAN_YELLOW_DAYS = int(os.environ.get("TONGBAN_YELLOW_DAYS", "2"))
+TONGBAN_LICENCE_KEY_DIR = os.environ.get("TONGBAN_LICENCE_KEY_DIR", "")
+TONGBAN_LICENCE_ALGORITHM = os.environ.get("TONGBAN_LICENCE_ALGORITHM", "ed25519")
+TONGBAN_PUBLIC_URL = os.environ.get("TONGBAN_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 TONGBAN_MAX_UPLOAD_BYTES = int(os.environ.get("TONGBAN_MAX_UPLOAD_MB", "20")) * 1024 * 1024
 # Uploads up to the material limit are streamed to a temporary file, not held in memory.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

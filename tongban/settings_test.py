@@ -25,6 +25,8 @@ import tempfile  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 STORAGE_DIR = MEDIA_ROOT = Path(tempfile.gettempdir()) / "tongban-test-storage"
+# Licence-signing keys: made on first use, outside the checkout.
+TONGBAN_LICENCE_KEY_DIR = str(Path(tempfile.gettempdir()) / "tongban-test-licence-keys")
 
 # A file, not the in-memory default: concurrency tests need writers that wait for each other
 # (shared-cache memory databases fail at once with "table is locked"). pytest-xdist workers

@@ -24,7 +24,7 @@ from ..models import ApplicationMaterial, Case, VerificationTask
 from ..transitions import IllegalTransition
 from .lifecycle import (
     _required_text,
-    _stop_downstream,
+    after_revocation,
     apply_transition,
     deficiency_open,
     lock_case,
@@ -216,5 +216,5 @@ def case_verify(
                 changes={"reason": reason, "legal_basis": basis},
                 details={"reason": reason, "legal_basis": basis, "verification": outcome},
             )
-            _stop_downstream(case)
+            after_revocation(case, actor=actor, role=role, reason=reason)
         return case

@@ -420,6 +420,9 @@ def _decide(
         details={"decision_by": by, "opinion": opinion, **(extra or {}), **(details or {})},
     )
     issue_notice(case, NoticeKind.APPROVAL, reason=opinion, legal_basis=item.legal_basis)
+    from tongban.licences.actions import licence_issue
+
+    licence_issue(case, actor=actor, role=role)
     from .automation import release_downstream
 
     release_downstream(case)
@@ -548,9 +551,17 @@ def case_revoke(
             changes={"reason": reason, "legal_basis": legal_basis},
             details={"reason": reason, "legal_basis": legal_basis},
         )
-        # What still waits on this case will never see it approved.
-        _stop_downstream(case)
+        after_revocation(case, actor=actor, role=role, reason=reason)
         return case
+
+
+def after_revocation(case: Case, *, actor: User | None, role: str, reason: str) -> None:
+    """A revoked decision takes its licences with it, and what still waits on the case will
+    never see it approved."""
+    from tongban.licences.actions import revoke_case_licences
+
+    revoke_case_licences(case, actor=actor, role=role, reason=reason)
+    _stop_downstream(case)
 
 
 def _stop_downstream(case: Case) -> None:

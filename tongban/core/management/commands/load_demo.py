@@ -31,6 +31,14 @@ class Command(BaseCommand):
             f"演示事项目录：新增 {catalog.count('added')}，修改 {catalog.count('changed')}，"
             f"不变 {catalog.count('unchanged')}"
         )
+        from tongban.licences.demo import load_demo_licence_types
+        from tongban.licences.records import licence_keyring
+
+        created = load_demo_licence_types()
+        ring = licence_keyring()  # the demo's first signing key, made once
+        self.stdout.write(
+            f"演示证照类型：新增 {created}；证照签名密钥 {ring.active_signer().key_id}"
+        )
         if options["quiet_logins"]:
             return
         self.stdout.write("")
