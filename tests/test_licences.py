@@ -85,7 +85,7 @@ def test_revoking_the_decision_revokes_the_licence(
     licence_type: LicenceType, persona: Persona
 ) -> None:
     licence = _issue(persona)
-    case = Case.objects.get(pk=licence.case_id)
+    case = Case.objects.get(licences=licence)
     case_revoke(case.case_no, actor=approver_of(case), role="approver", reason="以欺骗手段取得")
     check = check_licence(licence.identifier)
     assert check.status == CheckStatus.REVOKED
@@ -104,7 +104,7 @@ def test_only_the_issuer_revokes_and_a_reason_is_required(
             licence.identifier, actor=persona("approver-yy-gongan"), role="approver", reason="x"
         )
     assert caught.value.status == 403
-    issuer = approver_of(Case.objects.get(pk=licence.case_id))
+    issuer = approver_of(Case.objects.get(licences=licence))
     with pytest.raises(DomainError) as caught:
         licence_revoke(licence.identifier, actor=issuer, role="approver", reason=" ")
     assert caught.value.status == 400
@@ -115,7 +115,7 @@ def test_a_correction_is_a_new_version_and_the_old_one_points_to_it(
     licence_type: LicenceType, persona: Persona
 ) -> None:
     licence = _issue(persona)
-    issuer = approver_of(Case.objects.get(pk=licence.case_id))
+    issuer = approver_of(Case.objects.get(licences=licence))
     new = licence_correct(
         licence.identifier,
         actor=issuer,
