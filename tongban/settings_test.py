@@ -33,4 +33,7 @@ TONGBAN_LICENCE_KEY_DIR = str(Path(tempfile.gettempdir()) / "tongban-test-licenc
 # get their own file (pytest-django appends the worker id).
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     VAR_DIR.mkdir(exist_ok=True)  # noqa: F405
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}  # noqa: F405
+    # TONGBAN_TEST_SQLITE lets two test runs in one checkout use separate files.
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": os.environ.get("TONGBAN_TEST_SQLITE", str(VAR_DIR / "test.sqlite3"))  # noqa: F405
+    }
