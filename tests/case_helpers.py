@@ -66,7 +66,9 @@ def sample_materials(
             continue
         if material.source == MaterialSource.COMMITMENT:
             choices[material.key] = MaterialChoice(Provision.COMMITMENT, agreed=True)
-        elif material.source == MaterialSource.UPLOAD:
+        elif material.source in (MaterialSource.UPLOAD, MaterialSource.LICENCE):
+            # An e-licence material is uploaded unless a held licence is used (免提交 needs
+            # the applicant's consent and a licence: tests/test_licence_reuse.py).
             if material.necessity == Necessity.OPTIONAL:
                 continue
             choices[material.key] = MaterialChoice(Provision.UPLOAD, upload=make_upload(owner))

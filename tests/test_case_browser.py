@@ -24,6 +24,9 @@ from tongban.core.audit import verify_audit_chain
 from tongban.core.demo import DEMO_PASSWORD, load_demo_data
 from tongban.core.identifiers import make_resident_id
 from tongban.core.models import AuditEvent, User
+from tongban.licences.models import Licence
+
+from .case_helpers import PDF_BYTES
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -155,10 +158,15 @@ def _apply_once(browser: Any, site: str) -> tuple[str, dict[Item, str]]:
     page.get_by_test_id("wizard-next").click()
     page.wait_for_url("**/materials/")
 
-    # 3 材料: nothing to hand in — e-licences, data checks, and the 出生医学证明 that the
-    # hospital case of this very bundle produces.
+    # 3 材料: only the parents' e-licence materials are handed in (the demo citizen holds no
+    # electronic licence, so nothing is 免提交); data checks and the 出生医学证明 that the
+    # hospital case of this very bundle produces are not.
     expect(page.get_by_test_id("step-problems")).to_have_count(0)
-    expect(page.get_by_test_id("materials-upload")).to_have_count(0)
+    for key in ("hukou_booklet", "marriage_certificate"):
+        page.get_by_test_id(f"file-{key}").set_input_files(
+            files=[{"name": f"{key}.pdf", "mimeType": "application/pdf", "buffer": PDF_BYTES}]
+        )
+        expect(page.get_by_test_id(f"upload-info-{key}")).to_be_visible()
     expect(page.get_by_test_id("materials-commitment")).to_have_count(0)
     free = page.get_by_test_id("materials-free")
     expect(free.get_by_test_id("material-free-birth_medical_certificate")).to_be_visible()
@@ -310,7 +318,7 @@ def test_newborn_bundle_end_to_end_in_dependency_order(browser: Any, site: str) 
     application = Application.objects.get(number=number)
     materials = ApplicationMaterial.objects.filter(application=application)
     submitted_rows = materials.count()
-    uploads = ApplicationMaterial.objects.filter(provision=Provision.UPLOAD).count()
+    uploads = ApplicationMaterial.objects.filter(upload__isnull=False).count()
 
     # One browser context per persona, signed in once.
     desks = {item: _persona(browser, site, item.approver) for item in ITEMS}
@@ -333,13 +341,16 @@ def test_newborn_bundle_end_to_end_in_dependency_order(browser: Any, site: str) 
     assert Application.objects.filter(created_by=citizen).count() == 1
     assert Application.objects.get(pk=application.pk).status == ApplicationStatus.SUBMITTED
     assert materials.count() == submitted_rows
-    assert ApplicationMaterial.objects.filter(provision=Provision.UPLOAD).count() == uploads
+    assert ApplicationMaterial.objects.filter(upload__isnull=False).count() == uploads
     assert not SupplementRequest.objects.filter(case__application=application).exists()
     assert AuditEvent.objects.filter(action="application.submit", actor=citizen).count() == 1
     # What the later cases needed came from the earlier ones' results, not from the citizen.
     produced = {m.key: m for m in materials.filter(provision=Provision.PRODUCED)}
     assert produced["birth_medical_certificate"].source_ref.startswith(case_nos[HOSPITAL])
-    assert produced["hukou_booklet"].source_ref.startswith(case_nos[POLICE])
+    # (the licence the police case issued, when its type is configured; else the case)
+    police_licence = Licence.objects.filter(case__case_no=case_nos[POLICE]).first()
+    police_ref = police_licence.identifier if police_licence else case_nos[POLICE]
+    assert produced["hukou_booklet"].source_ref.startswith(police_ref)
     states = dict(Case.objects.filter(application=application).values_list("case_no", "state"))
     assert states == {case_no: CaseState.APPROVED for case_no in case_nos.values()}
     # Each waiting case was released by the system, after its upstream case's approval.

@@ -121,7 +121,11 @@ def apply_student_aid(client: Client) -> Application:
     assert response.status_code == 302, html(response)
     response = client.post(
         step_url("item", STUDENT_AID, pk, "materials"),
-        {"file-student_aid_application": pdf_file(), "agree-family_income_commitment": "1"},
+        {
+            "file-student_aid_application": pdf_file(),
+            "file-hukou_booklet": pdf_file(),
+            "agree-family_income_commitment": "1",
+        },
     )
     assert response.status_code == 302, html(response)
     key = review_key(client, "item", STUDENT_AID, pk)
@@ -176,8 +180,10 @@ def test_small_item_end_to_end(logged_in: Login, persona: Callable[[str], User])
     assert 'data-testid="file-student_aid_application"' in materials
     assert 'data-testid="agree-family_income_commitment"' in materials
     assert "本人承诺所填家庭人口" in materials
-    assert 'data-testid="material-free-hukou_booklet"' in materials
-    assert "电子证照" in materials
+    # An e-licence material the applicant holds no licence for is uploaded (免提交 needs a
+    # held licence and consent: tests/test_licence_reuse.py).
+    assert 'data-testid="file-hukou_booklet"' in materials
+    assert 'data-testid="licence-consent"' not in materials
 
     # 下一步 without the commitment: saved, but told what is missing.
     response = client.post(
@@ -197,6 +203,7 @@ def test_small_item_end_to_end(logged_in: Login, persona: Callable[[str], User])
         step_url("item", STUDENT_AID, pk, "materials"),
         {
             "u-student_aid_application": str(row.upload.public_id),
+            "file-hukou_booklet": pdf_file(),
             "agree-family_income_commitment": "1",
         },
     )
@@ -218,7 +225,7 @@ def test_small_item_end_to_end(logged_in: Login, persona: Callable[[str], User])
     assert case.department.name == "岳阳市教育局"
     provisions = dict(application.materials.values_list("key", "provision"))
     assert provisions["family_income_commitment"] == Provision.COMMITMENT
-    assert provisions["hukou_booklet"] == Provision.LICENCE
+    assert provisions["hukou_booklet"] == Provision.UPLOAD
 
     detail = html(client.get(response["Location"]))
     assert "申请已提交" in detail
@@ -257,11 +264,15 @@ def test_newborn_bundle_end_to_end_with_htmx_questions(logged_in: Login) -> None
     )
     assert response["Location"].endswith("/materials/"), html(response)
     materials = html(client.get(step_url("bundle", "newborn", pk, "materials")))
-    # Nothing to hand in: produced inside the bundle, e-licences and data checks.
-    assert 'data-testid="materials-upload"' not in materials
+    # Only the e-licences the parents hold no licence for are handed in; what is produced
+    # inside the bundle and the data checks are not.
+    assert "需要您上传的材料（2）" in materials
     assert "本件事内生成" in materials
     assert 'data-testid="material-free-birth_medical_certificate"' in materials
-    response = client.post(step_url("bundle", "newborn", pk, "materials"), {"go": "next"})
+    response = client.post(
+        step_url("bundle", "newborn", pk, "materials"),
+        {"file-hukou_booklet": pdf_file(), "file-marriage_certificate": pdf_file(), "go": "next"},
+    )
     assert response["Location"].endswith("/review/")
 
     review = html(client.get(step_url("bundle", "newborn", pk, "review")))
@@ -350,7 +361,11 @@ def test_submitting_twice_with_the_same_key_creates_one_application(logged_in: L
     client.post(step_url("item", STUDENT_AID, pk, "form"), posted_form({}, item=STUDENT_AID))
     client.post(
         step_url("item", STUDENT_AID, pk, "materials"),
-        {"file-student_aid_application": pdf_file(), "agree-family_income_commitment": "1"},
+        {
+            "file-student_aid_application": pdf_file(),
+            "file-hukou_booklet": pdf_file(),
+            "agree-family_income_commitment": "1",
+        },
     )
     key = review_key(client, "item", STUDENT_AID, pk)
     url = f"/cases/apply/item/{STUDENT_AID}/{pk}/submit/"
@@ -561,8 +576,10 @@ def test_a_draft_keeps_what_still_applies_and_refuses_what_the_plan_does_not_kno
     assert draft.status == ApplicationStatus.DRAFT
     assert draft.number is None
     assert set(draft.form) == {"child.id_number", "child.name"}
-    # Every checklist material has its row; the ones the applicant must act on wait.
-    assert draft.materials.filter(provision=Provision.NOT_PROVIDED).count() == 0
+    # Every checklist material has its row; the ones the applicant must act on wait (the
+    # e-licences the citizen holds no licence for are among them).
+    waiting = draft.materials.filter(provision=Provision.NOT_PROVIDED)
+    assert set(waiting.values_list("key", flat=True)) == {"hukou_booklet", "marriage_certificate"}
     assert draft.materials.filter(provision=Provision.DATA_CHECK).exists()
 
     # No insurance and no card after all: the child's ID number is no longer asked.

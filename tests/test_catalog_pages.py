@@ -178,7 +178,7 @@ def test_born_here_adds_the_birth_certificate_item_and_makes_it_produced_inside(
 ) -> None:
     before = text(guide(client, {"born_here": "no"}))
     assert "出生医学证明签发" not in section(before, "checklist-items")
-    assert "电子证照：系统自动调取" in section(before, "materials-free")
+    assert "电子证照：持有有效证照且同意调用的免提交" in section(before, "materials-free")
 
     after = text(guide(client, {"born_here": "yes"}))
     assert "出生医学证明签发" in section(after, "checklist-items")

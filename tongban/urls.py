@@ -4,6 +4,7 @@ from django.urls import include, path
 from ninja.responses import NinjaJSONEncoder
 
 from .api import api, redoc
+from .licences import views as licence_views
 
 
 def redoc_page(request: HttpRequest) -> HttpResponse:
@@ -30,6 +31,8 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("catalog/", include("tongban.catalog.urls")),
     path("cases/", include("tongban.cases.urls")),
+    path("licences/", include("tongban.licences.urls")),
+    path("verify/<str:identifier>", licence_views.verify, name="licence_verify"),
     path("", include("tongban.core.urls")),
 ]
 

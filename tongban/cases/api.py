@@ -76,6 +76,11 @@ class ApplicationIn(Schema):
     acting_as: str = ActingAs.SELF
     agent_name: str = ""
     agent_id_number: str = ""
+    licence_consent: bool = Field(
+        default=False,
+        description="同意本次申请调用申请人的电子证照：持有有效证照的电子证照类材料免提交，"
+        "并留下用证记录；不同意时这些材料需上传",
+    )
 
     def to_input(self) -> ApplicationInput:
         return ApplicationInput(
@@ -89,6 +94,7 @@ class ApplicationIn(Schema):
             acting_as=self.acting_as,
             agent_name=self.agent_name,
             agent_id_number=self.agent_id_number,
+            licence_consent=self.licence_consent,
         )
 
 

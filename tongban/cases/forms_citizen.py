@@ -3,7 +3,8 @@ show (plain dataclasses with the Chinese labels filled in, so templates need no 
 
 Input names: ``a-<question>`` (answers, as on the public 情形引导 page), ``f-<field>`` (the
 one form), and per material ``file-<key>`` (a new file), ``u-<key>`` (the upload already
-attached), ``defer-<key>`` + ``supply-<key>`` (容缺后补 and its date), ``agree-<key>`` (告知承诺).
+attached), ``defer-<key>`` + ``supply-<key>`` (容缺后补 and its date), ``agree-<key>`` (告知承诺), and
+once per application ``licence_consent`` (同意调用电子证照, 免提交).
 """
 
 from __future__ import annotations
@@ -11,12 +12,12 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.http import QueryDict
 
 from tongban.catalog.checklist import Checklist, ChecklistField, ChecklistMaterial
-from tongban.catalog.enums import FieldKind, Necessity
+from tongban.catalog.enums import FieldKind, MaterialSource, Necessity
 from tongban.catalog.forms import question_rows
 from tongban.catalog.pages import checklist_view
 from tongban.catalog.plan import Plan
@@ -26,7 +27,11 @@ from tongban.core.models import Role, User
 
 from .enums import Provision
 from .inputs import MaterialChoice
+from .materials import uploadable
 from .models import Upload
+
+if TYPE_CHECKING:
+    from tongban.licences.models import Licence
 
 FIELD_PREFIX = "f-"
 NEEDS_WORD = {
@@ -208,7 +213,9 @@ class MaterialRow:
     name: str
     necessity: str
     necessity_word: str
-    kind: str  # upload (the applicant hands it in), commitment, free (无需提交)
+    # upload (the applicant hands it in), commitment, free (无需提交), licence (a held
+    # e-licence can replace it: 免提交 with consent, an upload without)
+    kind: str
     reason: str  # why it is free
     commitment: str
     description: str  # 原件 · 纸质或电子 · 1 份 · standard
@@ -218,6 +225,26 @@ class MaterialRow:
     supply_by: str
     agreed: bool
     error: str
+    licence: Licence | None = None  # the applicant's held licence, for kind licence
+    consented: bool = False  # the application's licence_consent
+
+    @property
+    def by_licence(self) -> bool:
+        return self.kind == "licence" and self.consented
+
+    @property
+    def needs_upload(self) -> bool:
+        return self.kind == "upload" or (self.kind == "licence" and not self.consented)
+
+    @property
+    def licence_line(self) -> str:
+        if self.licence is None:
+            return ""
+        licence = self.licence
+        return (
+            f"免提交：使用您的电子证照《{licence.licence_type.name}》"
+            f"（证照编号 {licence.number}，{licence.issuer_name}颁发）"
+        )
 
     @property
     def deferrable(self) -> bool:
@@ -229,7 +256,7 @@ class MaterialRow:
 
     @property
     def missing(self) -> bool:
-        if self.kind == "upload":
+        if self.needs_upload:
             return self.upload is None and not self.deferred
         return self.kind == "commitment" and not self.agreed
 
@@ -238,7 +265,9 @@ class MaterialRow:
         return self.upload.sha256[:12] if self.upload else ""
 
 
-def _kind(material: ChecklistMaterial) -> str:
+def _kind(material: ChecklistMaterial, held: bool) -> str:
+    if material.produced_by is None and material.source == MaterialSource.LICENCE:
+        return "licence" if held else "upload"
     if material.applicant_provides:
         return "upload"
     if material.applicant_agrees:
@@ -253,7 +282,11 @@ def material_rows(
     uploads: Mapping[str, Upload],
     problems: Problems,
     names: Mapping[str, str],
+    held: Mapping[str, Licence] | None = None,
+    consent: bool = False,
 ) -> list[MaterialRow]:
+    """`held`: material key → the applicant's licence that can replace it (免提交)."""
+    held = held or {}
     view = checklist_view(plan, checklist, names)
     shown = {row["key"]: row for group in ("provide", "agree", "free") for row in view[group]}
     rows = []
@@ -270,7 +303,7 @@ def material_rows(
                 name=material.name,
                 necessity=material.necessity,
                 necessity_word=NEEDS_WORD.get(Necessity(material.necessity), ""),
-                kind=_kind(material),
+                kind=_kind(material, material.key in held),
                 reason=row["reason"],
                 commitment=material.commitment,
                 description=" · ".join(parts),
@@ -280,6 +313,8 @@ def material_rows(
                 supply_by=(choice.supply_by.isoformat() if choice and choice.supply_by else ""),
                 agreed=provision == Provision.COMMITMENT and bool(choice and choice.agreed),
                 error=problems.by_key.get(material.key, ""),
+                licence=held.get(material.key),
+                consented=consent,
             )
         )
     return rows
@@ -310,7 +345,7 @@ def parse_material_choices(
         if material.applicant_agrees:
             if data.get(f"agree-{key}"):
                 choices[key] = MaterialChoice(Provision.COMMITMENT, agreed=True)
-        elif material.applicant_provides:
+        elif uploadable(material):
             upload = new_uploads.get(key) or (data.get(f"u-{key}") or "").strip()
             if material.necessity == Necessity.DEFERRABLE and data.get(f"defer-{key}"):
                 supply_by = _date(data.get(f"supply-{key}") or "")
@@ -320,8 +355,12 @@ def parse_material_choices(
     return choices
 
 
+def parse_licence_consent(data: QueryDict) -> bool:
+    return bool(data.get("licence_consent"))
+
+
 def upload_keys(checklist: Checklist) -> list[str]:
-    return [m.key for m in checklist.materials if m.applicant_provides]
+    return [m.key for m in checklist.materials if uploadable(m)]
 
 
 # ---------------------------------------------------------------- review
@@ -342,6 +381,11 @@ def review_materials(rows: list[MaterialRow]) -> list[ReviewMaterial]:
     for row in rows:
         if row.kind == "free":
             how = f"无需提交：{row.reason}"
+        elif row.by_licence and row.licence is not None:
+            how = (
+                f"电子证照免提交：《{row.licence.licence_type.name}》"
+                f"（证照编号 {row.licence.number}）"
+            )
         elif row.kind == "commitment":
             how = "告知承诺：已阅读并承诺" if row.agreed else "告知承诺：尚未承诺"
         elif row.deferred:
@@ -356,7 +400,7 @@ def review_materials(rows: list[MaterialRow]) -> list[ReviewMaterial]:
                 name=row.name,
                 necessity_word=row.necessity_word,
                 how=how,
-                upload=row.upload if row.kind == "upload" and not row.deferred else None,
+                upload=row.upload if row.needs_upload and not row.deferred else None,
                 missing=row.missing and row.necessity != Necessity.OPTIONAL,
             )
         )

@@ -41,3 +41,6 @@ class ApplicationInput:
     acting_as: str = ActingAs.SELF
     agent_name: str = ""
     agent_id_number: str = ""
+    # The applicant agrees that held electronic licences replace materials (免提交); without
+    # it nothing is fetched from the licence store and those materials are uploaded instead.
+    licence_consent: bool = False

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
@@ -19,6 +19,9 @@ from .data_checks import run_check
 from .enums import Channel, Provision
 from .inputs import MaterialChoice
 from .models import ApplicationMaterial, Upload
+
+if TYPE_CHECKING:
+    from tongban.licences.models import Licence
 
 # 容缺后补: the applicant gets at most this long to supply a deferred material.
 MAX_DEFER_DAYS = 90
@@ -35,10 +38,40 @@ def blocks_acceptance(material: ApplicationMaterial) -> bool:
     return material.provision == Provision.NOT_PROVIDED and material.necessity == Necessity.REQUIRED
 
 
+def uploadable(material: ChecklistMaterial) -> bool:
+    """The applicant may hand in a file for it: an upload material, or an e-licence material
+    not produced in the bundle (uploaded when no licence is held or the applicant declines)."""
+    return material.applicant_provides or (
+        material.produced_by is None and material.source == MaterialSource.LICENCE
+    )
+
+
+def reusable_licences(
+    checklist: Checklist, holder_id: str, today: datetime.date
+) -> dict[str, Licence]:
+    """Material key → the applicant's valid licence that can replace it (免提交), one query.
+
+    Materials produced upstream in the bundle are left out: the upstream case supplies them.
+    """
+    from tongban.licences.actions import held_licences
+
+    wanted = {
+        m.key: m.licence_type
+        for m in checklist.materials
+        if m.produced_by is None and m.source == MaterialSource.LICENCE and m.licence_type
+    }
+    if not wanted or not holder_id:
+        return {}
+    held = held_licences(holder_id, wanted.values(), today)
+    return {key: held[kind] for key, kind in wanted.items() if kind in held}
+
+
 @dataclass
 class MaterialPlan:
     rows: list[ApplicationMaterial]
     checks: dict[str, bool | None]  # data-check material key → result, for 秒批 rules
+    # Material key → the held licence that replaces it; a LicenceUse is due per case.
+    licences: dict[str, Licence] = field(default_factory=dict)
 
 
 def plan_materials(
@@ -50,11 +83,17 @@ def plan_materials(
     actor: User,
     today: datetime.date,
     strict: bool = True,
+    holder_id: str = "",
+    licence_consent: bool = False,
 ) -> MaterialPlan:
     """Unsaved ApplicationMaterial rows for the checklist; InvalidMaterials if any is wrong.
 
     `strict` (submission) requires every required material; a window clerk may still accept
     an application with a required material missing and then issue one 一次性告知.
+
+    An e-licence material is provided by the licence only when the applicant (`holder_id`)
+    holds a valid one of its type and consented; otherwise it is an ordinary upload, so no
+    material is ever taken as "provided by licence" without a licence behind it.
     """
     known = {m.key for m in checklist.materials}
     problems = [
@@ -68,6 +107,8 @@ def plan_materials(
         if ids
         else {}
     )
+    # Without consent the licence store is not even consulted (the applicant said no).
+    licences = reusable_licences(checklist, holder_id, today) if licence_consent else {}
     rows: list[ApplicationMaterial] = []
     checks: dict[str, bool | None] = {}
     now = timezone.now()
@@ -78,7 +119,9 @@ def plan_materials(
             necessity=material.necessity,
             items=list(material.items),
         )
-        automatic = _automatic_provision(material, form, checklist, today, row)
+        automatic = _automatic_provision(
+            material, form, checklist, today, row, licences.get(material.key)
+        )
         if automatic is not None:
             if material.source == MaterialSource.DATA_CHECK:
                 checks[material.key] = row.check_passed
@@ -91,7 +134,8 @@ def plan_materials(
         rows.append(row)
     if problems:
         raise InvalidMaterials(problems)
-    return MaterialPlan(rows, checks)
+    used = {row.key for row in rows if row.provision == Provision.LICENCE}
+    return MaterialPlan(rows, checks, {k: v for k, v in licences.items() if k in used})
 
 
 def _automatic_provision(
@@ -100,14 +144,15 @@ def _automatic_provision(
     checklist: Checklist,
     today: datetime.date,
     row: ApplicationMaterial,
+    licence: Licence | None,
 ) -> str | None:
     """Fill `row` for a material nobody hands in; None when the applicant must act."""
     if material.produced_by is not None:
         row.provision = Provision.PRODUCED
         row.source_ref = material.produced_by
-    elif material.source == MaterialSource.LICENCE:
+    elif material.source == MaterialSource.LICENCE and licence is not None:
         row.provision = Provision.LICENCE
-        row.source_ref = material.licence_type
+        row.source_ref = licence.identifier
     elif material.source == MaterialSource.DATA_CHECK:
         result = run_check(material.register, form, checklist.fields, today)
         row.provision = Provision.DATA_CHECK
@@ -140,6 +185,8 @@ def _apply_choice(
     if choice is None or choice.provision == Provision.NOT_PROVIDED:
         row.provision = Provision.NOT_PROVIDED
         if material.necessity == Necessity.REQUIRED and strict:
+            if material.source == MaterialSource.LICENCE:
+                return "必须提供：请上传文件，或持有该电子证照的同意调用后免提交"
             return "必须提供"
         return None
     if choice.provision == Provision.UPLOAD:

@@ -32,6 +32,7 @@ from tongban.core.identifiers import mask_identifier
 from tongban.core.models import Role, User
 
 from .actions.drafts import (
+    account_holder_id,
     application_discard_draft,
     application_save_draft,
     draft_choices,
@@ -48,6 +49,7 @@ from .forms_citizen import (
     field_rows,
     material_rows,
     parse_form,
+    parse_licence_consent,
     parse_material_choices,
     problems_of,
     review_answers,
@@ -57,7 +59,13 @@ from .forms_citizen import (
     uploads_by_id,
 )
 from .inputs import ApplicationInput, MaterialChoice
-from .materials import MAX_DEFER_DAYS, InvalidMaterials, plan_materials
+from .materials import (
+    MAX_DEFER_DAYS,
+    InvalidMaterials,
+    plan_materials,
+    reusable_licences,
+    uploadable,
+)
 from .models import Application
 from .plans import ResolvedPlan, resolve_plan
 from .views_citizen import applicant, applicant_view
@@ -301,14 +309,14 @@ def apply_step(request: HttpRequest, kind: str, code: str, pk: int, step: str) -
         return _materials_step(request, w, role, checklist)
     if request.method == "POST":
         return redirect(w.url("review"))
-    return _review_page(request, w, checklist, user)
+    return _review_page(request, w, checklist, user, role)
 
 
 @require_GET
 @applicant_view
 def apply_resume(request: HttpRequest, kind: str, code: str, pk: int) -> HttpResponse:
     """Continue a draft at the first step that still needs something."""
-    user, _ = applicant(request)
+    user, role = applicant(request)
     w = _wizard(user, kind, code, pk)
     assert w.draft is not None
     checklist, problems = _checklist(w.plan, dict(w.draft.answers))
@@ -318,7 +326,7 @@ def apply_resume(request: HttpRequest, kind: str, code: str, pk: int) -> HttpRes
         clean_form(checklist.fields, w.draft.form, timezone.localdate())
     except InvalidForm:
         return redirect(w.url("form"))
-    if _material_problems(checklist, w.draft, user):
+    if _material_problems(checklist, w.draft, user, role):
         return redirect(w.url("materials"))
     return redirect(w.url("review"))
 
@@ -363,15 +371,29 @@ def _form_step(request: HttpRequest, w: Wizard, role: str, checklist: Checklist)
 # ---------------------------------------------------------------- step 3: materials
 
 
+def _held(checklist: Checklist, user: User, role: str) -> dict[str, Any]:
+    """The applicant's licences that can replace materials of this checklist (免提交)."""
+    return reusable_licences(checklist, account_holder_id(user, role), timezone.localdate())
+
+
 def _materials_context(
     w: Wizard,
     checklist: Checklist,
     user: User,
+    role: str,
     choices: dict[str, MaterialChoice],
     problems: Problems,
+    consent: bool,
 ) -> dict[str, Any]:
     rows = material_rows(
-        w.plan, checklist, choices, uploads_by_id(user, choices), problems, department_names()
+        w.plan,
+        checklist,
+        choices,
+        uploads_by_id(user, choices),
+        problems,
+        department_names(),
+        _held(checklist, user, role),
+        consent,
     )
     keys = {m.key for m in checklist.materials}
     unplaced = problems.general + [m for k, m in problems.by_key.items() if k not in keys]
@@ -381,6 +403,8 @@ def _materials_context(
         checklist,
         materials=rows,
         to_upload=[r for r in rows if r.kind == "upload"],
+        by_licence=[r for r in rows if r.kind == "licence"],
+        licence_consent=consent,
         to_agree=[r for r in rows if r.kind == "commitment"],
         free=[r for r in rows if r.kind == "free"],
         problems=problems,
@@ -397,7 +421,9 @@ def _materials_step(
     assert isinstance(user, User)
     assert w.draft is not None
     if request.method != "POST":
-        context = _materials_context(w, checklist, user, draft_choices(w.draft), Problems())
+        context = _materials_context(
+            w, checklist, user, role, draft_choices(w.draft), Problems(), w.draft.licence_consent
+        )
         return render(request, "cases/citizen/apply_materials.html", context)
     # Files first: each is received on its own; a bad one is reported next to its material
     # while the good ones stay attached (as u-<key> in the page shown again).
@@ -413,20 +439,22 @@ def _materials_step(
         except DomainError as exc:
             problems.by_key[key] = f"{names[key]}：{'；'.join(problems_of(exc).all())}"
     choices = parse_material_choices(checklist, request.POST, received)
+    consent = parse_licence_consent(request.POST)
     saved = False
     if not problems:
         try:
-            w.draft = application_save_draft(user, role, _input(w, materials=choices), w.draft)
+            data = _input(w, materials=choices, licence_consent=consent)
+            w.draft = application_save_draft(user, role, data, w.draft)
         except DomainError as exc:
             problems = problems_of(exc)
         else:
             saved = True
             if request.POST.get("go", "next") == "next":
                 # Saved; but 下一步 also wants every required material provided.
-                problems = _material_problems(checklist, w.draft, user)
+                problems = _material_problems(checklist, w.draft, user, role)
             if not problems:
                 return _go(request, w, "materials")
-    context = _materials_context(w, checklist, user, choices, problems)
+    context = _materials_context(w, checklist, user, role, choices, problems, consent)
     context["saved"] = saved
     return render(request, "cases/citizen/apply_materials.html", context, status=400)
 
@@ -441,7 +469,7 @@ def apply_upload(request: HttpRequest, kind: str, code: str, pk: int, key: str) 
     assert w.draft is not None
     checklist, _ = _checklist(w.plan, dict(w.draft.answers))
     material = next((m for m in checklist.materials if m.key == key), None)
-    if material is None or not material.applicant_provides:
+    if material is None or not uploadable(material):
         raise DomainError("not_found", "本申请不需要上传这份材料", 404)
     choices = draft_choices(w.draft)
     problems = Problems()
@@ -459,7 +487,9 @@ def apply_upload(request: HttpRequest, kind: str, code: str, pk: int, key: str) 
         choices = draft_choices(w.draft)
     if problems:
         status = 400
-    context = _materials_context(w, checklist, user, choices, problems)
+    context = _materials_context(
+        w, checklist, user, role, choices, problems, w.draft.licence_consent
+    )
     context["m"] = next(r for r in context["materials"] if r.key == key)
     return render(request, "cases/citizen/partials/material.html", context, status=status)
 
@@ -467,7 +497,7 @@ def apply_upload(request: HttpRequest, kind: str, code: str, pk: int, key: str) 
 # ---------------------------------------------------------------- step 4: review and submit
 
 
-def _material_problems(checklist: Checklist, draft: Application, user: User) -> Problems:
+def _material_problems(checklist: Checklist, draft: Application, user: User, role: str) -> Problems:
     try:
         plan_materials(
             checklist,
@@ -477,6 +507,8 @@ def _material_problems(checklist: Checklist, draft: Application, user: User) -> 
             actor=user,
             today=timezone.localdate(),
             strict=True,
+            holder_id=account_holder_id(user, role),
+            licence_consent=draft.licence_consent,
         )
     except InvalidMaterials as exc:
         return problems_of(exc)
@@ -488,6 +520,7 @@ def _review_page(
     w: Wizard,
     checklist: Checklist,
     user: User,
+    role: str,
     submit_problems: Problems | None = None,
     status: int = 200,
 ) -> HttpResponse:
@@ -499,10 +532,17 @@ def _review_page(
         form_problems = Problems()
     except InvalidForm as exc:
         form_problems = problems_of(exc)
-    material_problems = _material_problems(checklist, draft, user)
+    material_problems = _material_problems(checklist, draft, user, role)
     choices = draft_choices(draft)
     rows = material_rows(
-        w.plan, checklist, choices, uploads_by_id(user, choices), material_problems, {}
+        w.plan,
+        checklist,
+        choices,
+        uploads_by_id(user, choices),
+        material_problems,
+        {},
+        _held(checklist, user, role),
+        draft.licence_consent,
     )
     blocking = [{"message": m, "url": w.url("form")} for m in form_problems.all()] + [
         {"message": m, "url": w.url("materials")} for m in material_problems.all()
@@ -556,7 +596,7 @@ def apply_submit(request: HttpRequest, kind: str, code: str, pk: int) -> HttpRes
         if existing is not None:
             return _done(request, existing)
         checklist, _ = _checklist(w.plan, dict(w.draft.answers))
-        return _review_page(request, w, checklist, user, problems_of(exc), status=400)
+        return _review_page(request, w, checklist, user, role, problems_of(exc), status=400)
     messages.success(
         request, f"申请已提交，申请编号：{application.number}。办理进度可在本页随时查看。"
     )

@@ -181,7 +181,7 @@ def _describe(node: Any, questions: Mapping[str, QuestionSpec]) -> str:
 
 def _source_text(material: MaterialSpec) -> str:
     if material.source == MaterialSource.LICENCE:
-        return "免提交（电子证照，系统自动调取）"
+        return "免提交（电子证照：持有有效证照且同意调用的；否则上传）"
     if material.source == MaterialSource.DATA_CHECK:
         register = f"：{material.data_register}" if material.data_register else ""
         return f"免提交（数据核验{register}）"
@@ -255,7 +255,7 @@ def _free_reason(material: ChecklistMaterial, item_name: Mapping[str, str]) -> s
         upstream = item_name.get(material.produced_by, material.produced_by)
         return f"本件事内生成：“{upstream}”办结后自动流转"
     if material.source == MaterialSource.LICENCE:
-        return "电子证照：系统自动调取"
+        return "电子证照：持有有效证照且同意调用的免提交"
     if material.source == MaterialSource.DATA_CHECK:
         return f"数据核验：{material.register}" if material.register else "数据核验"
     return label(MaterialSource, material.source)

@@ -133,22 +133,51 @@ def release_downstream(upstream: Case) -> None:
 
 
 def _attach_results(case: Case) -> list[str]:
-    """Point the materials this case gets from upstream results at the upstream cases."""
+    """Point the materials this case gets from upstream results at the upstream cases.
+
+    When the upstream case issued an e-licence, the material names that licence and the
+    downstream department's use of it is recorded (用证记录), as for any other licence use.
+    """
+    from tongban.licences.actions import licence_use_record
+    from tongban.licences.models import Licence, LicenceStatus
+
     attached = []
     links = CaseLink.objects.filter(downstream=case).select_related("upstream")
     item = item_of(case)
     for link in links:
         upstream = link.upstream
         replaced = [link.satisfies] if link.satisfies else []
-        licence = item_of(upstream).result.licence_type
-        replaced += [m.key for m in item.materials if licence and m.licence_type == licence]
-        for key in replaced:
-            ApplicationMaterial.objects.filter(
-                application_id=case.application_id, key=key, replaced_at__isnull=True
-            ).update(
-                provision=Provision.PRODUCED,
-                source_ref=f"{upstream.case_no} {upstream.result_name}"[:200],
+        licence_key = item_of(upstream).result.licence_type
+        replaced += [m.key for m in item.materials if licence_key and m.licence_type == licence_key]
+        issued = (
+            Licence.objects.filter(case=upstream, status=LicenceStatus.VALID).first()
+            if licence_key
+            else None
+        )
+        source_ref = (
+            issued.identifier if issued else f"{upstream.case_no} {upstream.result_name}"[:200]
+        )
+        for key in dict.fromkeys(replaced):
+            rows = list(
+                ApplicationMaterial.objects.filter(
+                    application_id=case.application_id, key=key, replaced_at__isnull=True
+                )
             )
+            ApplicationMaterial.objects.filter(pk__in=[r.pk for r in rows]).update(
+                provision=Provision.PRODUCED, source_ref=source_ref
+            )
+            if issued is not None:
+                for row in rows:
+                    licence_use_record(
+                        issued,
+                        application=case.application,
+                        case=case,
+                        department=case.department,
+                        material_key=row.key,
+                        material_name=row.name,
+                        actor=None,
+                        role=SYSTEM_ROLE,
+                    )
             attached.append(f"{key} ← {upstream.case_no}")
     return attached
 

@@ -86,6 +86,8 @@ def application_save_draft(
             actor=actor,
             today=today,
             strict=False,
+            holder_id=draft_holder_id(actor, role, data),
+            licence_consent=data.licence_consent,
         )
         if draft is None:
             application = Application(created_by=actor)
@@ -101,6 +103,7 @@ def application_save_draft(
         application.plan_name = plan.name
         application.answers = checklist.answers
         application.form = form
+        application.licence_consent = data.licence_consent
         application.save()
         for row in materials.rows:
             row.application = application
@@ -120,6 +123,19 @@ def application_save_draft(
             },
         )
     return application
+
+
+def account_holder_id(actor: User, role: str) -> str:
+    """The ID number (person) or credit code (company) of an applicant's own account."""
+    return (actor.uscc if role == Role.COMPANY else actor.id_number) or ""
+
+
+def draft_holder_id(actor: User, role: str, data: ApplicationInput) -> str:
+    """Whose e-licences may replace materials: the account online, the walk-in at a window
+    (checked properly only at submission, like the rest of the identity)."""
+    if role in PUBLIC_ROLES:
+        return account_holder_id(actor, role)
+    return data.applicant.id_number if data.applicant is not None else ""
 
 
 def _fill(application: Application, actor: User, role: str, data: ApplicationInput) -> None:
@@ -178,6 +194,7 @@ def draft_input(draft: Application, **overrides: Any) -> ApplicationInput:
         "answers": dict(draft.answers),
         "form": dict(draft.form),
         "materials": draft_choices(draft),
+        "licence_consent": draft.licence_consent,
     }
     values.update(overrides)
     return ApplicationInput(**values)

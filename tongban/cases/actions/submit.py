@@ -16,11 +16,12 @@ from tongban.core.errors import DomainError
 from tongban.core.fieldcrypto import lookup_digest
 from tongban.core.identifiers import mask_identifier, validate_resident_id, validate_uscc
 from tongban.core.models import Department, DepartmentKind, Role, User
+from tongban.licences.actions import licence_use_record
 
 from ..enums import ActingAs, ApplicantKind, ApplicationStatus, CaseState, Channel
 from ..form import clean_form
 from ..inputs import ApplicantInfo, ApplicationInput
-from ..materials import plan_materials
+from ..materials import MaterialPlan, plan_materials
 from ..models import Application, ApplicationMaterial, Case, CaseLink
 from ..numbering import application_number, case_number
 from ..plans import ResolvedPlan, resolve_plan, service_centre_for
@@ -173,6 +174,14 @@ def _submit(
     checklist = _checklist(resolved, data.answers)
     form = clean_form(checklist.fields, data.form, today)
     window = role not in (Role.CITIZEN, Role.COMPANY)
+    if draft is not None:
+        application = Application.objects.select_for_update().get(pk=draft.pk)
+        if application.status != ApplicationStatus.DRAFT or application.created_by_id != actor.pk:
+            raise DomainError("not_a_draft", "该申请已提交，不能再次提交", 409)
+    else:
+        application = Application(created_by=actor)
+    # The applicant is known first: whose e-licences may replace materials depends on it.
+    _fill_applicant(application, actor, role, data)
     materials = plan_materials(
         checklist,
         data.materials,
@@ -181,15 +190,11 @@ def _submit(
         actor=actor,
         today=today,
         strict=not window,
+        holder_id=application.applicant_id,
+        licence_consent=data.licence_consent,
     )
     if draft is not None:
-        application = Application.objects.select_for_update().get(pk=draft.pk)
-        if application.status != ApplicationStatus.DRAFT or application.created_by_id != actor.pk:
-            raise DomainError("not_a_draft", "该申请已提交，不能再次提交", 409)
         application.materials.all().delete()
-    else:
-        application = Application(created_by=actor)
-    _fill_applicant(application, actor, role, data)
     application.status = ApplicationStatus.SUBMITTED
     application.number = application_number(today)
     application.bundle_version_id = resolved.bundle_version_id
@@ -202,6 +207,7 @@ def _submit(
     application.idempotency_key = idempotency_key or None
     application.request_digest = digest
     application.submitted_at = now
+    application.licence_consent = data.licence_consent
     if application.service_centre_id is None:
         lead = resolved.items[checklist.items[0].code].department_id
         application.service_centre = service_centre_for(lead)
@@ -210,6 +216,7 @@ def _submit(
         row.application = application
     ApplicationMaterial.objects.bulk_create(materials.rows)
     cases = _fan_out(application, resolved, checklist, today, now)
+    _record_licence_uses(application, materials, cases, actor, role)
     record_event(
         action="application.submit",
         object_type="application",
@@ -225,6 +232,36 @@ def _submit(
     )
     start_received_cases(application, cases, materials.checks, form)
     return application
+
+
+def _record_licence_uses(
+    application: Application,
+    materials: MaterialPlan,
+    cases: list[Case],
+    actor: User,
+    role: str,
+) -> None:
+    """用证记录: one LicenceUse (and audit event) per case whose item needed a material the
+    applicant's held licence replaced — each department is accountable for its own use."""
+    if not materials.licences:
+        return
+    departments = Department.objects.in_bulk({c.department_id for c in cases})
+    for row in materials.rows:
+        licence = materials.licences.get(row.key)
+        if licence is None:
+            continue
+        for case in cases:
+            if case.item_code in row.items:
+                licence_use_record(
+                    licence,
+                    application=application,
+                    case=case,
+                    department=departments[case.department_id],
+                    material_key=row.key,
+                    material_name=row.name,
+                    actor=actor,
+                    role=role,
+                )
 
 
 def _fan_out(

@@ -39,6 +39,10 @@ class Upload(models.Model):
         return self.original_name
 
 
+# Every GB/T 36904 licence identifier starts with this OID arc (licences/identifier.py).
+LICENCE_ID_PREFIX = "1.2.156.3005.2."
+
+
 class Application(models.Model):
     number = models.CharField("申请编号", max_length=32, unique=True, null=True, blank=True)
     status = models.CharField(
@@ -97,6 +101,8 @@ class Application(models.Model):
         blank=True,
         related_name="+",
     )
+    # 免提交: the applicant agreed that held e-licences replace materials (kept on drafts too).
+    licence_consent = models.BooleanField("同意调用电子证照", default=False)
     # The account that created the application (the applicant online, the clerk at a window).
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="填报人", on_delete=models.PROTECT, related_name="+"
@@ -199,3 +205,12 @@ class ApplicationMaterial(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def licence_identifier(self) -> str:
+        """The e-licence this material was taken from (免提交 or issued upstream), if any."""
+        if self.provision == Provision.LICENCE or (
+            self.provision == Provision.PRODUCED and self.source_ref.startswith(LICENCE_ID_PREFIX)
+        ):
+            return self.source_ref
+        return ""
