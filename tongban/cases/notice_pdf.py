@@ -34,7 +34,7 @@ import subprocess
 import threading
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Container, Sequence
 from dataclasses import dataclass
 from importlib import util as importlib_util
 from pathlib import Path
@@ -509,6 +509,26 @@ def _wrap_part(
     return lines
 
 
+def printable_text(text: str, characters: Container[int], replaced: set[str]) -> str:
+    """Text the font can show: line ends kept, controls dropped, a character the font lacks
+    shown as □ (and added to `replaced`) — a name that silently loses a rare character
+    (生僻字) is worse on an official document than a visible box."""
+    out = []
+    for char in text.replace("\r\n", "\n").replace("\t", " "):
+        if char == "\n" or ord(char) in characters:
+            out.append(char)
+        elif unicodedata.category(char) in ("Cc", "Cf"):
+            continue
+        else:
+            normal = unicodedata.normalize("NFKC", char)
+            if normal and all(ord(c) in characters for c in normal):
+                out.append(normal)
+            else:
+                replaced.add(char)
+                out.append("□")
+    return "".join(out)
+
+
 def chinese_date(day: datetime.date) -> str:
     """2026年11月21日 (Arabic numerals, as GB/T 9704 prescribes for 成文日期)."""
     return f"{day.year}年{day.month}月{day.day}日"
@@ -559,21 +579,7 @@ class _NoticeLayout:
     # -- primitives ----------------------------------------------------------------------------
 
     def clean(self, text: str) -> str:
-        """Text the font can show: controls dropped, unknown characters shown as □."""
-        out = []
-        for char in text.replace("\r\n", "\n").replace("\t", " "):
-            if char == "\n" or ord(char) in self.characters:
-                out.append(char)
-            elif unicodedata.category(char) in ("Cc", "Cf"):
-                continue
-            else:
-                normal = unicodedata.normalize("NFKC", char)
-                if normal and all(ord(c) in self.characters for c in normal):
-                    out.append(normal)
-                else:
-                    self.replaced.add(char)
-                    out.append("□")
-        return "".join(out)
+        return printable_text(text, self.characters, self.replaced)
 
     def font(self, size: float, bold: bool = False) -> None:
         if bold and self.fonts.bold is not None:

@@ -15,14 +15,13 @@ import io
 import logging
 import math
 import struct
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from fpdf import FPDF
 
-from tongban.cases.notice_pdf import attach_notice_fonts, chinese_date, wrap_text
+from tongban.cases.notice_pdf import attach_notice_fonts, chinese_date, printable_text, wrap_text
 from tongban.licences.qr import QUIET_ZONE, qr_png
 
 logger = logging.getLogger(__name__)
@@ -137,25 +136,7 @@ class _LicenceLayout:
     # -- primitives ----------------------------------------------------------------------------
 
     def printable(self, text: str) -> str:
-        """Text the font can show: line ends kept, controls dropped, unknown characters as □.
-
-        A missing glyph would print as nothing, and a name that silently loses a rare
-        character (生僻字) is worse on a licence than a visible box.
-        """
-        out = []
-        for char in text.replace("\r\n", "\n").replace("\t", " "):
-            if char == "\n" or ord(char) in self.characters:
-                out.append(char)
-            elif unicodedata.category(char) in ("Cc", "Cf"):
-                continue
-            else:
-                normal = unicodedata.normalize("NFKC", char)
-                if normal and all(ord(c) in self.characters for c in normal):
-                    out.append(normal)
-                else:
-                    self.replaced.add(char)
-                    out.append("□")
-        return "".join(out)
+        return printable_text(text, self.characters, self.replaced)
 
     def font(self, size: float, bold: bool = False) -> None:
         self.pdf.set_font(self.bold_key if bold else _CJK, size=size)
