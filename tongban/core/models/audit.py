@@ -44,7 +44,7 @@ class AuditEvent(models.Model):
     role = models.CharField("角色", max_length=32, blank=True)
     action = models.CharField("动作", max_length=64)
     object_type = models.CharField("对象类型", max_length=64)
-    object_id = models.CharField("对象标识", max_length=64)
+    object_id = models.CharField("对象标识", max_length=128)  # e-licence identifiers run to ~100
     before = models.JSONField("变更前", null=True, blank=True)
     after = models.JSONField("变更后", null=True, blank=True)
     channel = models.CharField("渠道", max_length=32, blank=True)
