@@ -18,6 +18,7 @@ from tongban.licences.actions import held_licence, licence_correct, licence_revo
 from tongban.licences.identifier import parse_identifier
 from tongban.licences.models import Licence, LicenceStatus, LicenceType
 from tongban.licences.records import CheckStatus, check_licence, licence_keyring
+from tongban.licences.signing import KeyRingError
 
 from .case_helpers import approve_through, approver_of, import_case_catalog, shanghai, submit
 
@@ -152,3 +153,16 @@ def test_expiry_and_key_rotation(licence_type: LicenceType, persona: Persona) ->
 
 def test_unknown_identifier_is_not_found(db: None) -> None:
     assert check_licence("1.2.156.3005.2.X.Y.Z.001.A").status == CheckStatus.NOT_FOUND
+
+
+def test_checking_never_creates_a_key_and_issuing_needs_one_in_production(
+    licence_type: LicenceType, persona: Persona, settings, tmp_path
+) -> None:
+    licence = _issue(persona)
+    settings.TONGBAN_LICENCE_KEY_DIR = str(tmp_path / "empty")
+    settings.INSECURE_DEFAULTS_ALLOWED = False
+    # The key that signed it is not published here: the check says so, it does not crash.
+    assert check_licence(licence.identifier).status == CheckStatus.TAMPERED
+    assert not (tmp_path / "empty").exists()
+    with pytest.raises(KeyRingError):
+        licence_keyring()

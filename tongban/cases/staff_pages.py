@@ -26,6 +26,7 @@ from .enums import (
     ENDED_STATES,
     ActingAs,
     CaseState,
+    Channel,
     DecisionBy,
     DeliveryMethod,
     Provision,
@@ -194,11 +195,13 @@ def resubmit_panel(case: Case, errors: list[str]) -> dict[str, Any] | None:
         "errors": errors,
         "button": "补正材料已收齐，退回窗口审核",
         "note": False,
+        # Paper answers a supplement only for an application made at a window.
+        "paper": case.application.channel == Channel.WINDOW,
     }
 
 
 def deferred_panel(
-    case: Case, materials: list[ApplicationMaterial], errors: list[str]
+    case: Case, materials: list[ApplicationMaterial], errors: list[str], back: str
 ) -> dict[str, Any]:
     rows = [
         {"key": m.key, "name": m.name, "reason": f"容缺后补，应于 {m.supply_by:%Y-%m-%d} 前补交"}
@@ -217,6 +220,9 @@ def deferred_panel(
         "errors": errors,
         "button": "登记补齐",
         "note": True,
+        # A deferred material on paper is taken at a window (the check page), not by the
+        # department's case page, unless the application itself was made at a window.
+        "paper": back == "check" or case.application.channel == Channel.WINDOW,
     }
 
 
@@ -242,7 +248,7 @@ def action_forms(
             panel
             for panel in (
                 resubmit_panel(case, errors.get("resubmit", [])) if "resubmit" in actions else None,
-                deferred_panel(case, materials, errors.get("supply_deferred", []))
+                deferred_panel(case, materials, errors.get("supply_deferred", []), back)
                 if "supply_deferred" in actions
                 else None,
             )

@@ -29,7 +29,6 @@ from tongban.core.errors import DomainError
 from tongban.core.models import AuditEvent, Role, User
 
 from .actions.dispatch import perform_action
-from .actions.lifecycle import outstanding_deferred
 from .actions.uploads import upload_material
 from .enums import (
     ENDED_STATES,
@@ -387,13 +386,17 @@ def supply_deferred(request: HttpRequest, number: str, key: str) -> HttpResponse
     """容缺后补: upload a deferred material; every case that needed it counts it as supplied."""
     user, _ = applicant(request)
     application = own_application(user, number)
-    case = next(
-        (
-            c
-            for c in application.cases.order_by("pk")
-            if c.state not in ENDED_STATES and any(m.key == key for m in outstanding_deferred(c))
-        ),
-        None,
+    row = ApplicationMaterial.objects.filter(
+        application=application, key=key, provision=Provision.DEFERRED, replaced_at__isnull=True
+    ).first()
+    # Any open case that needs the material will do: the supply closes all of them.
+    case = (
+        application.cases.filter(item_code__in=row.items)
+        .exclude(state__in=ENDED_STATES)
+        .order_by("pk")
+        .first()
+        if row is not None
+        else None
     )
     if case is None:
         raise DomainError("not_found", "没有需要补交的这份容缺材料", 404)

@@ -89,7 +89,6 @@ def render_check(
     context = {
         **staff_nav(user, "window"),
         "case": case,
-        "role": "clerk",
         "row": case_row(case, today, cal, step_name(case, item)),
         "application": case.application,
         "item": item,

@@ -16,7 +16,7 @@ from django.utils import timezone
 from tongban.core.audit import record_event
 from tongban.core.errors import DomainError
 from tongban.core.fieldcrypto import lookup_digest
-from tongban.core.models import Department, User
+from tongban.core.models import Department, Role, User
 
 from .identifier import build_identifier, next_version
 from .models import HolderKind, Licence, LicenceStatus, LicenceType, LicenceUse
@@ -142,16 +142,16 @@ def _lock_valid(identifier: str) -> Licence:
     return licence
 
 
-def _may_manage(licence: Licence, actor: User) -> None:
-    """Only the issuing department revokes or corrects (its approvers)."""
-    from tongban.core.models import Role
+def is_issuer_staff(user: User, licence: Licence) -> bool:
+    """An approver of the issuing department: who may revoke or correct the licence."""
+    return any(
+        assignment.department_id == licence.issuer_id
+        for assignment in user.assignments_by_role().get(Role.APPROVER, [])
+    )
 
-    departments = {
-        a.department_id
-        for a in actor.assignments_by_role().get(Role.APPROVER, [])
-        if a.department_id is not None
-    }
-    if licence.issuer_id not in departments:
+
+def _may_manage(licence: Licence, actor: User) -> None:
+    if not is_issuer_staff(actor, licence):
         raise DomainError("forbidden", "只有颁发机构可以撤销或更正该证照", 403)
 
 
@@ -247,25 +247,13 @@ def revoke_case_licences(case: Case, *, actor: User | None, role: str, reason: s
 
 def held_licence(holder_id: str, type_key: str, day: datetime.date) -> Licence | None:
     """The holder's newest valid, unexpired licence of a type (for 免提交)."""
-    digest = lookup_digest(holder_id)
-    if not digest or not type_key:
-        return None
-    for licence in (
-        Licence.objects.filter(
-            holder_id_digest=digest, licence_type__key=type_key, status=LicenceStatus.VALID
-        )
-        .select_related("licence_type")
-        .order_by("-issued_on", "-pk")
-    ):
-        if licence.status_on(day) == LicenceStatus.VALID:
-            return licence
-    return None
+    return held_licences(holder_id, [type_key], day).get(type_key)
 
 
 def held_licences(
     holder_id: str, type_keys: Iterable[str], day: datetime.date
 ) -> dict[str, Licence]:
-    """`held_licence` for several types in one query: type key → newest usable licence."""
+    """The holder's newest valid, unexpired licence of each type, in one query."""
     digest = lookup_digest(holder_id)
     keys = {k for k in type_keys if k}
     if not digest or not keys:

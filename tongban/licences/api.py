@@ -18,7 +18,7 @@ from pydantic import Field
 from tongban.core.models import Role, User
 
 from .actions import licence_correct, licence_revoke
-from .records import CHECK_LABELS, check_licence, licence_keyring
+from .records import CHECK_LABELS, check_licence, published_keys
 from .wallet import owned_licences
 
 router = Router(tags=["电子证照"])
@@ -37,7 +37,7 @@ def _user(request: HttpRequest) -> User:
     summary="证照签名公钥（离线核验用，含已轮换的旧密钥）",
 )
 def licence_keys(request: HttpRequest) -> dict[str, Any]:
-    return {"keys": licence_keyring().public_keys()}
+    return {"keys": published_keys().public_keys()}
 
 
 @router.get(

@@ -20,11 +20,17 @@ from .payload import encode_payload
 from .signing import KeyRing, SignedRecord, Verdict, sign_record, verify_record
 
 
-def licence_keyring() -> KeyRing:
-    """The deployment's key ring (TONGBAN_LICENCE_KEY_DIR, else <TONGBAN_KEY_DIR>/licences);
-    a demo or a DEBUG run makes its first key itself, a production one must be given keys."""
+def published_keys() -> KeyRing:
+    """The deployment's key ring (TONGBAN_LICENCE_KEY_DIR, else <TONGBAN_KEY_DIR>/licences),
+    as verification reads it: never creates a key, so checking works without a signing key."""
     directory = getattr(settings, "TONGBAN_LICENCE_KEY_DIR", "")
-    ring = KeyRing(Path(directory) if directory else None)
+    return KeyRing(Path(directory) if directory else None)
+
+
+def licence_keyring() -> KeyRing:
+    """The key ring for signing: a demo or a DEBUG run makes its first key itself, a
+    production one must be given keys (KeyRingError otherwise)."""
+    ring = published_keys()
     ring.ensure_active_key(create=settings.INSECURE_DEFAULTS_ALLOWED)
     return ring
 
@@ -133,7 +139,7 @@ def check_licence(identifier: str, day: datetime.date | None = None) -> LicenceC
     licence = Licence.objects.select_related("licence_type").filter(identifier=identifier).first()
     if licence is None:
         return LicenceCheck(identifier, CheckStatus.NOT_FOUND)
-    keys = licence_keyring().public_keys()
+    keys = published_keys().public_keys()
     if verify_record(record_of(licence), signed_of(licence), keys) != Verdict.VALID:
         return LicenceCheck(identifier, CheckStatus.TAMPERED, licence)
     status = licence.status_on(day or timezone.localdate())

@@ -13,8 +13,9 @@ from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet
 
 from tongban.core.fieldcrypto import lookup_digest
-from tongban.core.models import Role, User
+from tongban.core.models import User
 
+from .actions import is_issuer_staff
 from .licence_pdf import LicenceDocument
 from .models import Licence, LicenceStatus, LicenceUse
 from .records import CHECK_LABELS, payload_of
@@ -64,14 +65,6 @@ def wallet_licences(user: User, day: datetime.date) -> list[Licence]:
 
 def is_owner(user: User, licence: Licence) -> bool:
     return licence.holder_user_id == user.pk or licence.holder_id_digest in holder_digests(user)
-
-
-def is_issuer_staff(user: User, licence: Licence) -> bool:
-    """An approver of the issuing department (the people who may revoke or correct it)."""
-    return any(
-        assignment.department_id == licence.issuer_id
-        for assignment in user.assignments_by_role().get(Role.APPROVER, [])
-    )
 
 
 def may_open(user: User, licence: Licence) -> bool:
