@@ -28,6 +28,7 @@ from tongban.catalog.store import pinned_item_specs
 from tongban.core.audit import record_event
 from tongban.core.errors import DomainError
 from tongban.core.models import Role, User
+from tongban.licences.wallet import issued_licences
 
 from . import forms_staff
 from .actions.dispatch import action_label, perform_action
@@ -37,6 +38,7 @@ from .actions.uploads import upload_material
 from .enums import CaseState, Provision
 from .models import ApplicationMaterial, Case, Upload
 from .notice_data import NoticeData
+from .paperless import application_paperless
 from .permissions import staff_role
 from .staff_pages import (
     action_forms,
@@ -263,9 +265,11 @@ def render_detail(
         "form_rows": form_rows(case, item),
         "materials": materials,
         "replaced": [m for m in every if m.replaced_at is not None],
+        "paperless": application_paperless(case.application_id),
         "supplements": list(case.supplements.order_by("issued_at")),
         "specials": list(case.special_procedures.order_by("started_on", "id")),
         "notices": list(case.notices.all()),
+        "licences": issued_licences(user, case),
         "timeline": timeline(case),
         **action_forms(case, actions, materials, errors, posted, back="detail"),
     }

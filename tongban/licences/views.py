@@ -22,17 +22,8 @@ from .licence_pdf import render_licence_pdf
 from .models import Licence, LicenceUse
 from .qr import qr_svg
 from .records import CHECK_LABELS, CheckStatus, check_licence
-from .wallet import licence_document, may_open, qr_text, wallet_licences
+from .wallet import VERDICT_CLASSES, licence_document, may_open, qr_text, wallet_licences
 
-# Bootstrap classes per verdict: each outcome has its own colour, so a glance is enough.
-VERDICT_CLASSES = {
-    CheckStatus.VALID: "text-bg-success",
-    CheckStatus.REVOKED: "text-bg-danger",
-    CheckStatus.EXPIRED: "text-bg-secondary",
-    CheckStatus.SUPERSEDED: "text-bg-warning",
-    CheckStatus.NOT_FOUND: "bg-white text-secondary border border-2 border-secondary",
-    CheckStatus.TAMPERED: "text-bg-dark border border-4 border-danger",
-}
 VERDICT_NOTES = {
     CheckStatus.VALID: "该证照由颁发机构签发，签名核验通过，当前有效。",
     CheckStatus.REVOKED: "该证照已被颁发机构撤销，不再具有证明效力。",

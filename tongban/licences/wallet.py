@@ -8,9 +8,12 @@ same way. No writes here: revoking and correcting are in actions.py.
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from tongban.core.fieldcrypto import lookup_digest
 from tongban.core.models import User
@@ -18,7 +21,21 @@ from tongban.core.models import User
 from .actions import is_issuer_staff
 from .licence_pdf import LicenceDocument
 from .models import Licence, LicenceStatus, LicenceUse
-from .records import CHECK_LABELS, payload_of
+
+if TYPE_CHECKING:
+    from tongban.cases.models import Case
+
+from .records import CHECK_LABELS, CheckStatus, payload_of
+
+# Bootstrap classes per verdict: each outcome has its own colour, so a glance is enough.
+VERDICT_CLASSES = {
+    CheckStatus.VALID: "text-bg-success",
+    CheckStatus.REVOKED: "text-bg-danger",
+    CheckStatus.EXPIRED: "text-bg-secondary",
+    CheckStatus.SUPERSEDED: "text-bg-warning",
+    CheckStatus.NOT_FOUND: "bg-white text-secondary border border-2 border-secondary",
+    CheckStatus.TAMPERED: "text-bg-dark border border-4 border-danger",
+}
 
 
 def verify_url(identifier: str) -> str:
@@ -97,3 +114,30 @@ def licence_document(licence: Licence, day: datetime.date) -> LicenceDocument:
         verify_url=verify_url(licence.identifier),
         key_id=licence.key_id,
     )
+
+
+@dataclass(frozen=True)
+class IssuedLicence:
+    """A licence on its source case's staff page: the issuer manages it, others verify it."""
+
+    licence: Licence
+    status: str
+    manageable: bool
+
+    @property
+    def status_label(self) -> str:
+        return CHECK_LABELS[self.status]
+
+    @property
+    def badge_class(self) -> str:
+        return VERDICT_CLASSES[self.status]
+
+
+def issued_licences(user: User, case: Case) -> list[IssuedLicence]:
+    """Every version the case issued, newest first, in one query."""
+    today = timezone.localdate()
+    licences = Licence.objects.filter(case=case).select_related("licence_type", "issuer")
+    return [
+        IssuedLicence(licence, licence.status_on(today), is_issuer_staff(user, licence))
+        for licence in licences.order_by("-version", "-pk")
+    ]
