@@ -1,11 +1,14 @@
 """新生儿出生一件事 end to end in real Chromium: the citizen applies once on a phone; the
 hospital, police, medical-insurance, social-security and vaccination departments work
 their queues in dependency order; the citizen sees every result without handing in
-anything twice.
+anything twice. Then the licence journey: the 出生医学证明 in the mother's wallet, its QR
+verified by a phone without an account, reused (免提交) in a later application that 医保局
+sees it attached to, logged in the wallet, revoked by the hospital, verified again.
 
-Only setup (demo data and catalog) and the final assertions touch the database; every
-step in between is a click or a keystroke. The Chromium fixture is test_browser.py's: it
-fails instead of skipping when TONGBAN_REQUIRE_BROWSER=1.
+Only setup (demo data, catalog, licence types), the expected QR symbol and the final
+assertions touch the database; every step in between is a click or a keystroke. The
+Chromium fixture is test_browser.py's: it fails instead of skipping when
+TONGBAN_REQUIRE_BROWSER=1.
 """
 
 from __future__ import annotations
@@ -13,18 +16,23 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
+from django.conf import settings
 
 from tests.test_browser import browser
-from tongban.cases.enums import ApplicationStatus, CaseState, Provision
+from tongban.cases.enums import OPEN_STATES, ApplicationStatus, CaseState, Provision
 from tongban.cases.models import Application, ApplicationMaterial, Case, SupplementRequest
 from tongban.catalog.demo import load_demo_catalog
 from tongban.core.audit import verify_audit_chain
 from tongban.core.demo import DEMO_PASSWORD, load_demo_data
 from tongban.core.identifiers import make_resident_id
 from tongban.core.models import AuditEvent, User
-from tongban.licences.models import Licence
+from tongban.licences.demo import load_demo_licence_types
+from tongban.licences.models import Licence, LicenceStatus, LicenceUse
+from tongban.licences.qr import qr_svg
+from tongban.licences.wallet import qr_text
 
 from .case_helpers import PDF_BYTES
 
@@ -47,6 +55,7 @@ class Item:
 
 
 HOSPITAL = Item("出生医学证明首次签发", "岳阳市妇幼保健院", "approver-yy-fuyou", ("审核", "签发"))
+HOSPITAL_LICENCE = "出生医学证明"  # the e-licence the hospital case issues
 POLICE = Item("出生登记", "岳阳市公安局", "approver-yy-gongan", ("审核", "审批", "制证送达"))
 INSURANCE = Item("新生儿城乡居民基本医疗保险参保登记", "岳阳市医疗保障局", "approver-yy-yibao", ())
 CARD = Item(
@@ -67,6 +76,7 @@ document.body.addEventListener("htmx:afterSettle", () => { window.tbSettled += 1
 def site(live_server: Any) -> str:
     load_demo_data()
     load_demo_catalog()
+    load_demo_licence_types()  # as `make run` does: results are issued as e-licences
     return str(live_server.url)
 
 
@@ -215,6 +225,9 @@ def _open_from_queue(page: Any, site: str, case_no: str, state: str) -> None:
     expect = _expect()
     page.goto(f"{site}/home/approver/")
     page.get_by_test_id("home-queue").click()
+    if state not in OPEN_STATES:  # the queue lists open cases unless told otherwise
+        page.get_by_test_id("filter-state").select_option(label="全部状态")
+        expect(page).to_have_url(re.compile(r"[?&]state=all\b"))  # htmx pushes the filter
     row = page.get_by_test_id(f"queue-row-{case_no}")
     expect(row.get_by_test_id("case-state")).to_have_attribute("data-state", state)
     row.get_by_test_id(f"open-{case_no}").click()
@@ -308,6 +321,232 @@ def _citizen_sees_every_result(browser: Any, site: str, number: str) -> None:
     page.context.close()
 
 
+# ---------------------------------------------------------------- the licence journey
+
+# A later application that needs the 出生医学证明: the mother's 生育津贴 (not in the bundle
+# above, where she answered that she holds no 职工医保). Decided by 秒批 once submitted.
+MATERNITY = Item("生育津贴申领", "岳阳市医疗保障局", "approver-yy-yibao", ())
+MATERNITY_CODE = "11430600DE0000030M3000103004000"
+BIRTH_CERTIFICATE = "birth_medical_certificate"  # the licence type and the material key
+REVOKE_REASON = "出生医学证明信息填写有误，依法撤销并重新签发"
+
+
+def _wallet_card(page: Any, type_name: str) -> Any:
+    """The one wallet card of this licence type (the wallet must be open)."""
+    card = page.get_by_test_id("licence-card").filter(
+        has=page.locator("h2", has_text=re.compile(f"^{type_name}$"))
+    )
+    _expect()(card).to_have_count(1)
+    return card
+
+
+def _open_wallet(page: Any, site: str) -> None:
+    """From any citizen page, through 首页, to 我的证照."""
+    page.goto(f"{site}/")
+    page.get_by_test_id("home-wallet-link").click()
+    page.wait_for_url(f"{site}/licences/")
+    _expect()(page.get_by_test_id("wallet-title")).to_have_text("我的证照")
+
+
+def _wallet_holds_the_certificate(page: Any, site: str) -> str:
+    """1 我的证照: the hospital's 出生医学证明 is there, 有效; returns its identifier."""
+    expect = _expect()
+    _open_wallet(page, site)
+    card = _wallet_card(page, HOSPITAL_LICENCE)
+    expect(card.get_by_test_id("licence-status")).to_have_text("有效")
+    expect(card).to_contain_text(HOSPITAL.department)  # 颁发机构
+    expect(card).to_contain_text("李晓梅")  # 持证主体: the mother who applied
+    _fits_the_screen(page)
+    return str(card.get_attribute("data-identifier"))
+
+
+def _qr_encodes_the_verify_url(page: Any, site: str, licence: Licence) -> str:
+    """2 The card's QR is exactly the symbol of `qr_text(licence)`: the verify URL and, after
+    `#`, the signed payload. Returns the verify URL as reachable on the test server."""
+    card = _wallet_card(page, HOSPITAL_LICENCE)
+    text = qr_text(licence)
+    printed_url, _, payload = text.partition("#")
+    assert printed_url == f"{settings.TONGBAN_PUBLIC_URL}/verify/{licence.identifier}"
+    assert payload  # the offline-verifiable part travels in the fragment
+    # Parse the expected SVG with the page's own HTML parser and compare node trees: every
+    # module of the symbol (the path data), the viewBox, size, title and role must match.
+    same = card.locator(".tb-qr").evaluate(
+        """(box, expected) => {
+            const template = document.createElement("template");
+            template.innerHTML = expected;
+            const shown = box.querySelectorAll("svg");
+            return shown.length === 1 && shown[0].isEqualNode(template.content.firstElementChild);
+        }""",
+        qr_svg(text),
+    )
+    assert same, "the wallet's QR code does not encode the licence's verify URL and payload"
+    # The 在线核验 link goes to the same page as the QR.
+    path = urlsplit(printed_url).path
+    link = card.get_by_role("link", name="在线核验")
+    assert link.get_attribute("href") == path
+    return f"{site}{path}"  # TONGBAN_PUBLIC_URL is the real site; here it is the live server
+
+
+def _verify_page_says(page: Any, url: str, status: str, label: str) -> None:
+    """The public verify page, as a phone that scanned the QR sees it (no login)."""
+    expect = _expect()
+    assert page.url == url  # not sent to a login page
+    verdict = page.get_by_test_id("verdict")
+    expect(verdict).to_have_attribute("data-status", status)
+    expect(verdict.get_by_test_id("verdict-label")).to_have_text(label)
+    facts = page.get_by_test_id("licence-facts")
+    expect(facts).to_contain_text(HOSPITAL_LICENCE)
+    expect(facts).to_contain_text(HOSPITAL.department)
+    expect(facts).not_to_contain_text("李晓梅")  # the public page shows no holder's name
+    _fits_the_screen(page)
+
+
+def _apply_reusing_the_certificate(page: Any, site: str, licence: Licence) -> tuple[str, str]:
+    """3 The mother applies for 生育津贴 alone: the 出生医学证明 is 免提交 once she consents.
+    Returns the application number and the case number."""
+    expect = _expect()
+    page.goto(f"{site}/")
+    page.get_by_test_id("home-apply-link").click()
+    page.get_by_test_id("item-search").fill("生育津贴")
+    page.get_by_test_id("item-search-button").click()
+    page.get_by_test_id(f"apply-item-{MATERNITY_CODE}").click()
+    page.wait_for_url(f"{site}/cases/apply/item/{MATERNITY_CODE}/")
+    expect(page.get_by_test_id("wizard-title")).to_have_text(MATERNITY.name)
+    expect(page.get_by_test_id("no-questions")).to_be_visible()
+    page.get_by_test_id("wizard-next").click()
+    page.wait_for_url("**/form/")
+
+    page.get_by_test_id("input-mother.name").fill("李晓梅")
+    page.get_by_test_id("input-mother.id_number").fill(MOTHER_ID)
+    page.get_by_test_id("input-employer.name").fill("岳阳市第一人民医院")
+    page.get_by_test_id("wizard-next").click()
+    page.wait_for_url("**/materials/")
+
+    # Offered, not taken: without consent the certificate is still to be uploaded.
+    section = page.get_by_test_id("materials-licence")
+    expect(section.get_by_test_id(f"licence-offer-{BIRTH_CERTIFICATE}")).to_contain_text(
+        f"《{HOSPITAL_LICENCE}》"
+    )
+    expect(section.get_by_test_id(f"material-licence-{BIRTH_CERTIFICATE}")).to_have_count(0)
+    consent = section.get_by_test_id("licence-consent")
+    expect(consent).not_to_be_checked()
+    consent.check()
+    page.get_by_test_id("wizard-save").click()  # stays on the step, now with the consent
+    expect(page.get_by_role("alert").filter(has_text="草稿已保存")).to_be_visible()
+    section = page.get_by_test_id("materials-licence")
+    expect(section.get_by_test_id("licence-consent")).to_be_checked()
+    expect(section.get_by_test_id(f"material-licence-{BIRTH_CERTIFICATE}")).to_have_text(
+        "电子证照免提交"
+    )
+    line = section.get_by_test_id(f"licence-line-{BIRTH_CERTIFICATE}")
+    expect(line).to_contain_text(f"《{HOSPITAL_LICENCE}》")
+    expect(line).to_contain_text(licence.number)
+    expect(line).to_contain_text(HOSPITAL.department)
+    expect(page.get_by_test_id(f"file-{BIRTH_CERTIFICATE}")).to_have_count(0)  # nothing to upload
+    _fits_the_screen(page)
+    page.get_by_test_id("wizard-next").click()
+    page.wait_for_url("**/review/")
+
+    expect(page.get_by_test_id("review-blocking")).to_have_count(0)
+    expect(page.get_by_test_id(f"review-material-{BIRTH_CERTIFICATE}")).to_contain_text(
+        f"电子证照免提交：《{HOSPITAL_LICENCE}》（证照编号 {licence.number}）"
+    )
+    expect(page.get_by_test_id("review-item-department")).to_have_text(MATERNITY.department)
+    page.get_by_test_id("submit-application").click()
+    page.wait_for_url("**/cases/mine/*/")
+
+    expect(page.get_by_role("alert").filter(has_text="申请已提交")).to_be_visible()
+    number = page.get_by_test_id("application-number").inner_text()
+    row = page.get_by_test_id("case-row")
+    expect(row).to_have_count(1)
+    expect(row.locator("h2")).to_have_text(MATERNITY.name)
+    # 秒批: the mother's ID number checks out and her employer is filled in.
+    expect(row.get_by_test_id("case-state")).to_have_text(CaseState.APPROVED.label)
+    return number, str(row.get_attribute("data-case"))
+
+
+def _department_sees_the_licence(page: Any, site: str, case_no: str, identifier: str) -> None:
+    """4 医保局 opens the case: the certificate is attached as the e-licence, by identifier."""
+    expect = _expect()
+    _open_from_queue(page, site, case_no, CaseState.APPROVED)
+    expect(page.get_by_test_id("case-title")).to_have_text(MATERNITY.name)
+    material = page.get_by_test_id(f"material-{BIRTH_CERTIFICATE}")
+    expect(material).to_contain_text(Provision.LICENCE.label)
+    attached = material.get_by_test_id(f"material-licence-{BIRTH_CERTIFICATE}")
+    expect(attached.locator("code")).to_have_text(identifier)
+    expect(attached.get_by_role("link")).to_have_attribute("href", f"/verify/{identifier}")
+    expect(page.get_by_test_id(f"material-view-{BIRTH_CERTIFICATE}")).to_have_count(0)
+
+
+def _wallet_logs_the_use(page: Any, site: str, number: str) -> None:
+    """5 我的证照 lists the use: which department, for which application, for which material."""
+    expect = _expect()
+    _open_wallet(page, site)
+    uses = _wallet_card(page, HOSPITAL_LICENCE).get_by_test_id("licence-uses")
+    use = uses.locator("tbody tr").filter(has_text=number)
+    expect(use).to_have_count(1)
+    expect(use.locator("td").nth(1)).to_have_text(MATERNITY.department)
+    expect(use.locator("td").nth(3)).to_have_text(HOSPITAL_LICENCE)
+
+
+def _issuer_revokes(page: Any, site: str, case_no: str, identifier: str) -> None:
+    """6 The hospital, from its case, opens 证照管理 and revokes the licence with a reason."""
+    expect = _expect()
+    _open_from_queue(page, site, case_no, CaseState.APPROVED)
+    issued = page.get_by_test_id("issued-licence")
+    expect(issued).to_have_count(1)
+    expect(issued).to_have_attribute("data-identifier", identifier)
+    issued.get_by_test_id("manage-licence").click()
+    page.wait_for_url(f"{site}/licences/manage/{identifier}/")
+    status = page.get_by_test_id("licence-status")
+    expect(status).to_have_text("有效")
+    page.get_by_test_id("revoke-reason").fill(REVOKE_REASON)
+    page.get_by_test_id("revoke-licence").click()
+    page.wait_for_url(f"{site}/licences/manage/{identifier}/")
+    expect(status).to_have_text("已撤销")
+    expect(page.get_by_test_id("status-reason")).to_have_text(REVOKE_REASON)
+    expect(page.get_by_test_id("revoke-licence")).to_have_count(0)  # once is all it takes
+
+
+def _licence_journey(browser: Any, site: str, hospital_case_no: str) -> None:
+    """After the bundle: the 出生医学证明 in the mother's wallet, verified by its QR, reused
+    in a later application, seen by that department, logged, revoked, verified again."""
+    expect = _expect()
+    citizen = _persona(browser, site, "citizen", **PHONE)
+    identifier = _wallet_holds_the_certificate(citizen, site)
+    licence = Licence.objects.select_related("case").get(identifier=identifier)
+    assert licence.case is not None
+    assert licence.case.case_no == hospital_case_no
+
+    verify_url = _qr_encodes_the_verify_url(citizen, site, licence)
+    scanner = browser.new_context(**PHONE).new_page()  # anyone's phone: no account
+    scanner.goto(verify_url)
+    _verify_page_says(scanner, verify_url, "valid", "有效")
+
+    number, case_no = _apply_reusing_the_certificate(citizen, site, licence)
+    yibao = _persona(browser, site, MATERNITY.approver)
+    _department_sees_the_licence(yibao, site, case_no, identifier)
+    _wallet_logs_the_use(citizen, site, number)
+
+    fuyou = _persona(browser, site, HOSPITAL.approver)
+    _issuer_revokes(fuyou, site, hospital_case_no, identifier)
+    scanner.reload()  # the same scan, again: the page is never cached
+    _verify_page_says(scanner, verify_url, "revoked", "已撤销")
+    expect(scanner.get_by_test_id("revoked-reason")).to_have_text(REVOKE_REASON)
+    _open_wallet(citizen, site)
+    expect(_wallet_card(citizen, HOSPITAL_LICENCE).get_by_test_id("licence-status")).to_have_text(
+        "已撤销"
+    )
+    for page in (citizen, scanner, yibao, fuyou):
+        page.context.close()
+
+    # The use was logged once, for the case of 医保局; the revocation is on the record.
+    use = LicenceUse.objects.get(licence=licence, application__number=number)
+    assert use.case is not None
+    assert (use.case.case_no, use.department.name) == (case_no, MATERNITY.department)
+    assert Licence.objects.get(pk=licence.pk).status == LicenceStatus.REVOKED
+
+
 # ---------------------------------------------------------------- the test
 
 
@@ -345,12 +584,11 @@ def test_newborn_bundle_end_to_end_in_dependency_order(browser: Any, site: str) 
     assert not SupplementRequest.objects.filter(case__application=application).exists()
     assert AuditEvent.objects.filter(action="application.submit", actor=citizen).count() == 1
     # What the later cases needed came from the earlier ones' results, not from the citizen.
+    # (the e-licences the hospital and police cases issued: their types are configured)
     produced = {m.key: m for m in materials.filter(provision=Provision.PRODUCED)}
-    assert produced["birth_medical_certificate"].source_ref.startswith(case_nos[HOSPITAL])
-    # (the licence the police case issued, when its type is configured; else the case)
-    police_licence = Licence.objects.filter(case__case_no=case_nos[POLICE]).first()
-    police_ref = police_licence.identifier if police_licence else case_nos[POLICE]
-    assert produced["hukou_booklet"].source_ref.startswith(police_ref)
+    for key, upstream in (("birth_medical_certificate", HOSPITAL), ("hukou_booklet", POLICE)):
+        issued = Licence.objects.get(case__case_no=case_nos[upstream], licence_type__key=key)
+        assert produced[key].source_ref == issued.identifier
     states = dict(Case.objects.filter(application=application).values_list("case_no", "state"))
     assert states == {case_no: CaseState.APPROVED for case_no in case_nos.values()}
     # Each waiting case was released by the system, after its upstream case's approval.
@@ -360,4 +598,7 @@ def test_newborn_bundle_end_to_end_in_dependency_order(browser: Any, site: str) 
         assert release.actor_id is None
         assert (release.after or {})["upstream"] == case_nos[upstream]
         assert approve.occurred_at <= release.occurred_at
+    assert verify_audit_chain().ok
+
+    _licence_journey(browser, site, case_nos[HOSPITAL])
     assert verify_audit_chain().ok

@@ -16,12 +16,14 @@
 | TONGBAN_LICENCE_KEY_DIR | <TONGBAN_KEY_DIR>/licences           | licence-signing keys (demo creates; docs/licences) |
 | TONGBAN_LICENCE_ALGORITHM | ed25519                            | ed25519 or sm2 for newly issued licences   |
 | TONGBAN_PUBLIC_URL    | http://127.0.0.1:8000                  | base of the verify URL printed in QR codes |
+| TONGBAN_REGISTER_ADAPTERS | (see below)                        | JSON {register name: adapter class} for 数据核验 |
 | TONGBAN_YELLOW_DAYS   | 2                                      | 黄牌 when ≤ this many working days are left |
 | TONGBAN_MAX_UPLOAD_MB | 20                                     | largest material file accepted             |
 """
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -77,6 +79,7 @@ INSTALLED_APPS = [
     "tongban.catalog",
     "tongban.cases",
     "tongban.licences",
+    "tongban.registers",
 ]
 
 MIDDLEWARE = [
@@ -193,6 +196,19 @@ SESSION_COOKIE_AGE = 8 * 60 * 60  # one working day at the window
 TONGBAN_YELLOW_DAYS = int(os.environ.get("TONGBAN_YELLOW_DAYS", "2"))
 TONGBAN_LICENCE_KEY_DIR = os.environ.get("TONGBAN_LICENCE_KEY_DIR", "")
 TONGBAN_LICENCE_ALGORITHM = os.environ.get("TONGBAN_LICENCE_ALGORITHM", "ed25519")
+# 数据核验: the catalog's register name → the adapter class that answers it
+# (tongban/registers, docs/licences.md "Data checks"). Without a real connection only the
+# local ID-format check runs; the demo answers three registers from its built-in copy.
+TONGBAN_REGISTER_ADAPTERS: dict[str, str] = {
+    "全国人口基础信息库": "tongban.registers.identity.IdentityFormatCheck",
+}
+if DEMO:
+    TONGBAN_REGISTER_ADAPTERS = {
+        "全国人口基础信息库": "tongban.registers.local.PopulationRegister",
+        "婚姻登记信息系统": "tongban.registers.local.MarriageRegister",
+        "湖南省社会保险信息系统": "tongban.registers.local.SocialInsuranceRegister",
+    }
+TONGBAN_REGISTER_ADAPTERS.update(json.loads(os.environ.get("TONGBAN_REGISTER_ADAPTERS") or "{}"))
 TONGBAN_PUBLIC_URL = os.environ.get("TONGBAN_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 TONGBAN_MAX_UPLOAD_BYTES = int(os.environ.get("TONGBAN_MAX_UPLOAD_MB", "20")) * 1024 * 1024
 # Uploads up to the material limit are streamed to a temporary file, not held in memory.

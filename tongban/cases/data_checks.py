@@ -1,70 +1,109 @@
 """Data checks (数据核验): a material the government can verify against a register instead
 of asking the applicant for it.
 
-Each register is reached through a checker registered under the register's name as written
-in the catalog. A deployment plugs in its real connections (人口库, 婚姻登记 …) with
-`register_checker`; a register without a checker is left to the department, which verifies it
-during review — the result is then None ("not checked by the system"), never a guess.
+The material names its register(s) as the catalog writes them; tongban.registers finds the
+adapter configured for each and asks it about the people in the application form (every
+resident-ID field, with the name beside it). The result says one of four things:
 
-The one checker built in needs no outside system: 全国人口基础信息库's first question is
-whether the identity numbers in the form are well-formed (GB 11643 check digit, a real birth
-date); it says so in its detail and does not claim to have queried the register.
+- passed True — every register confirmed: the material is 免提交, the answer kept with it;
+- passed False — a register said no: the department sees why (and 秒批 rules see false);
+- passed None — no adapter for a register, or no ID number in the form: the department
+  verifies it by hand during review, and the material says so, never a guess;
+- unavailable — an adapter could not answer now: the material falls back to upload or paper,
+  with the adapter's reason shown to the applicant or clerk. Nothing typed is lost.
 """
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
+
+from django.utils import timezone
 
 from tongban.catalog.checklist import ChecklistField
 from tongban.catalog.enums import FieldKind
-from tongban.core.identifiers import validate_resident_id
+from tongban.registers.contract import (
+    Outcome,
+    Person,
+    RegisterAnswer,
+    RegisterQuery,
+    RegisterUnavailable,
+)
+from tongban.registers.registry import adapter_for
+
+logger = logging.getLogger(__name__)
+
+ROLE_BY_PREFIX = {"applicant": "申请人", "agent": "代理人"}
 
 
 @dataclass(frozen=True)
 class CheckResult:
-    passed: bool | None  # None: no checker, the department verifies by hand
+    passed: bool | None  # None: not checked by the system, the department verifies by hand
     detail: str
+    unavailable: bool = False
+    answer: dict[str, Any] = field(default_factory=dict)  # stored with the material
 
 
-Checker = Callable[[Mapping[str, Any], list[ChecklistField], datetime.date], CheckResult]
-_checkers: dict[str, Checker] = {}
+def people_in_form(form: Mapping[str, Any], fields: list[ChecklistField]) -> tuple[Person, ...]:
+    """Everyone the form names by ID number, with the name typed beside it ("x.name")."""
+    people = []
+    for f in fields:
+        value = str(form.get(f.key) or "").strip().upper()
+        if f.kind != FieldKind.RESIDENT_ID or not value:
+            continue
+        prefix = f.key.rsplit(".", 1)[0] if "." in f.key else ""
+        role = f.label.replace("身份证号码", "").replace("公民身份号码", "").strip()
+        role = role or ROLE_BY_PREFIX.get(prefix, prefix or f.label)
+        name = str(form.get(f"{prefix}.name") or "").strip() if prefix else ""
+        people.append(Person(id_number=value, name=name, role=role))
+    return tuple(people)
 
 
-def register_checker(register: str, checker: Checker) -> None:
-    _checkers[register] = checker
-
-
-def _identity_format(
-    form: Mapping[str, Any], fields: list[ChecklistField], today: datetime.date
-) -> CheckResult:
-    keys = [f.key for f in fields if f.kind == FieldKind.RESIDENT_ID and form.get(f.key)]
-    if not keys:
-        return CheckResult(None, "表单中没有身份证号码，由部门核验")
-    bad = [k for k in keys if not validate_resident_id(str(form[k]), today).valid]
-    if bad:
-        return CheckResult(False, f"身份证号码校验未通过：{'、'.join(bad)}")
-    return CheckResult(True, f"{len(keys)}个身份证号码格式与校验位正确（本地校验，未联网查询）")
-
-
-register_checker("全国人口基础信息库", _identity_format)
+def _ask(name: str, query: RegisterQuery) -> dict[str, Any]:
+    adapter = adapter_for(name)
+    entry: dict[str, Any] = {"register": name}
+    if adapter is None:
+        return {**entry, "outcome": None, "detail": f"“{name}”未接入，由部门核验"}
+    entry["adapter"] = f"{type(adapter).__module__}.{type(adapter).__qualname__}"
+    try:
+        answer: RegisterAnswer = adapter.check(query)
+    except RegisterUnavailable as exc:
+        return {**entry, "outcome": Outcome.UNAVAILABLE, "detail": str(exc) or "暂时无法连接"}
+    except Exception:  # an adapter's bug must not lose the application: fall back to upload
+        logger.exception("register adapter for %s failed", name)
+        return {**entry, "outcome": Outcome.UNAVAILABLE, "detail": "核验服务异常"}
+    return {
+        **entry,
+        "outcome": answer.outcome,
+        "detail": answer.detail,
+        "facts": answer.facts,
+        "reference": answer.reference,
+    }
 
 
 def run_check(
     register: str, form: Mapping[str, Any], fields: list[ChecklistField], today: datetime.date
 ) -> CheckResult:
     # A material may name several registers ("全国人口基础信息库、婚姻登记信息系统"): every
-    # one must pass; any without a checker leaves the whole check to the department.
-    results = []
-    for name in [part.strip() for part in register.split("、") if part.strip()]:
-        checker = _checkers.get(name)
-        if checker is None:
-            return CheckResult(None, f"“{name}”未接入，由部门核验")
-        results.append(checker(form, fields, today))
-    if any(r.passed is False for r in results):
-        return CheckResult(False, "；".join(r.detail for r in results if r.passed is False))
-    if any(r.passed is None for r in results):
-        return CheckResult(None, "；".join(r.detail for r in results))
-    return CheckResult(True, "；".join(r.detail for r in results))
+    # one must confirm; one unavailable sends the material back to the applicant.
+    people = people_in_form(form, fields)
+    if not people:
+        return CheckResult(None, "表单中没有身份证号码，由部门核验")
+    names = [part.strip() for part in register.split("、") if part.strip()]
+    answers = [_ask(name, RegisterQuery(name, people, today)) for name in names]
+    answer = {"checked_at": timezone.now().isoformat(), "answers": answers}
+    outcomes = [a["outcome"] for a in answers]
+
+    def details(*wanted: object) -> str:
+        return "；".join(a["detail"] for a in answers if a["outcome"] in wanted)
+
+    if Outcome.UNAVAILABLE in outcomes:
+        return CheckResult(None, details(Outcome.UNAVAILABLE), unavailable=True, answer=answer)
+    if Outcome.DENIED in outcomes:
+        return CheckResult(False, details(Outcome.DENIED), answer=answer)
+    if None in outcomes:
+        return CheckResult(None, details(None, Outcome.CONFIRMED), answer=answer)
+    return CheckResult(True, details(Outcome.CONFIRMED), answer=answer)

@@ -265,9 +265,11 @@ class MaterialRow:
         return self.upload.sha256[:12] if self.upload else ""
 
 
-def _kind(material: ChecklistMaterial, held: bool) -> str:
+def _kind(material: ChecklistMaterial, held: bool, register_down: bool = False) -> str:
     if material.produced_by is None and material.source == MaterialSource.LICENCE:
         return "licence" if held else "upload"
+    if register_down:  # a data check the register could not answer: upload it instead
+        return "upload"
     if material.applicant_provides:
         return "upload"
     if material.applicant_agrees:
@@ -303,7 +305,12 @@ def material_rows(
                 name=material.name,
                 necessity=material.necessity,
                 necessity_word=NEEDS_WORD.get(Necessity(material.necessity), ""),
-                kind=_kind(material, material.key in held),
+                kind=_kind(
+                    material,
+                    material.key in held,
+                    register_down=material.source == MaterialSource.DATA_CHECK
+                    and (material.key in problems.by_key or provision == Provision.UPLOAD),
+                ),
                 reason=row["reason"],
                 commitment=material.commitment,
                 description=" · ".join(parts),

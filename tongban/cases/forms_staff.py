@@ -311,6 +311,7 @@ class WalkIn:
     uploads: dict[str, str] = field(default_factory=dict)  # material key → Upload.public_id
     supply_by: dict[str, str] = field(default_factory=dict)
     agreed: set[str] = field(default_factory=set)
+    licence_consent: bool = False  # the applicant agreed to their e-licences being used
 
     @property
     def bundle(self) -> str | None:
@@ -371,6 +372,7 @@ def parse_walk_in(data: QueryDict) -> WalkIn:
     state.uploads = {k: v for k, v in _prefixed(data, "u-").items() if v}
     state.supply_by = _prefixed(data, "d-")
     state.agreed = {k for k, v in _prefixed(data, "c-").items() if v}
+    state.licence_consent = data.get("licence_consent") == "1"
     return state
 
 

@@ -39,10 +39,12 @@ def blocks_acceptance(material: ApplicationMaterial) -> bool:
 
 
 def uploadable(material: ChecklistMaterial) -> bool:
-    """The applicant may hand in a file for it: an upload material, or an e-licence material
-    not produced in the bundle (uploaded when no licence is held or the applicant declines)."""
+    """The applicant may hand in a file for it: an upload material, or an e-licence or
+    data-check material not produced in the bundle (uploaded when no licence is held or the
+    applicant declines, or when the register cannot answer)."""
     return material.applicant_provides or (
-        material.produced_by is None and material.source == MaterialSource.LICENCE
+        material.produced_by is None
+        and material.source in (MaterialSource.LICENCE, MaterialSource.DATA_CHECK)
     )
 
 
@@ -128,6 +130,12 @@ def plan_materials(
             rows.append(row)
             continue
         choice = choices.get(material.key)
+        if row.check_answer and _unanswered(choice, strict):
+            # The register could not answer: the material is supplied like any other.
+            row.provision = Provision.NOT_PROVIDED
+            problems.append({"material": material.key, "message": _fallback_message(row, channel)})
+            rows.append(row)
+            continue
         problem = _apply_choice(material, choice, row, uploads, channel, today, now, strict)
         if problem:
             problems.append({"material": material.key, "message": f"{material.name}：{problem}"})
@@ -155,12 +163,26 @@ def _automatic_provision(
         row.source_ref = licence.identifier
     elif material.source == MaterialSource.DATA_CHECK:
         result = run_check(material.register, form, checklist.fields, today)
-        row.provision = Provision.DATA_CHECK
+        row.check_answer = result.answer
         row.source_ref = f"{material.register}：{result.detail}"[:200]
+        if result.unavailable:
+            return None  # supplied by upload or paper instead; the answer records why
+        row.provision = Provision.DATA_CHECK
         row.check_passed = result.passed
     else:
         return None
     return str(row.provision)
+
+
+def _unanswered(choice: MaterialChoice | None, strict: bool) -> bool:
+    """No way to supply the material was chosen (a clerk may choose 未提供 on purpose)."""
+    return choice is None or (strict and choice.provision == Provision.NOT_PROVIDED)
+
+
+def _fallback_message(row: ApplicationMaterial, channel: str) -> str:
+    detail = row.source_ref
+    how = "收取纸质材料或上传扫描件" if channel == Channel.WINDOW else "上传该材料"
+    return f"{row.name}：数据核验暂时无法完成（{detail}），请{how}，已填写的内容不会丢失"
 
 
 def _apply_choice(

@@ -42,6 +42,7 @@ from .enums import (
 from .forms_citizen import Problems, problems_of
 from .models import Application, ApplicationMaterial, Case, Notice
 from .notice_data import NoticeData
+from .paperless import application_paperless
 from .queries import BundleStatus, bundle_status, bundle_statuses, case_history, case_warning
 from .transitions import TRANSITIONS
 
@@ -317,6 +318,7 @@ def _detail_page(
         ],
         "deferred_errors": (deferred_problems or Problems()).general,
         "supplied": [m for m in materials if m.supplied_at is not None],
+        "paperless": application_paperless(application.pk),
     }
     return render(request, "cases/citizen/mine_detail.html", context, status=status)
 

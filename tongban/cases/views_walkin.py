@@ -16,6 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -42,7 +43,9 @@ from .actions.uploads import upload_material
 from .enums import ActingAs, ApplicantKind, Channel, Provision
 from .forms_staff import WalkIn
 from .inputs import ApplicantInfo, ApplicationInput, MaterialChoice
+from .materials import reusable_licences, uploadable
 from .models import Application, Upload
+from .paperless import application_paperless
 from .permissions import can_view_application
 from .plans import resolve_plan
 from .views_staff import (
@@ -180,7 +183,7 @@ def _application_input(state: WalkIn, checklist: Checklist) -> ApplicationInput:
             if m.key in state.agreed:
                 materials[m.key] = MaterialChoice(Provision.COMMITMENT, agreed=True)
             continue
-        if not m.applicant_provides:
+        if not uploadable(m):
             continue
         provision = state.provisions.get(m.key, "")
         if provision == Provision.PAPER:
@@ -198,6 +201,7 @@ def _application_input(state: WalkIn, checklist: Checklist) -> ApplicationInput:
         answers=checklist.answers,
         form=form,
         materials=materials,
+        licence_consent=state.licence_consent,
         applicant=ApplicantInfo(state.kind, state.name, state.id_number, state.phone),
         acting_as=state.acting_as,
         agent_name=state.agent_name if agent else "",
@@ -238,8 +242,11 @@ def _material_rows(
     user: User, state: WalkIn, checklist: Checklist, errors: dict[str, str]
 ) -> list[dict[str, Any]]:
     uploads = _uploads_of(user, state)
+    held = reusable_licences(checklist, state.id_number, timezone.localdate())
     rows = []
     for m in checklist.materials:
+        error = errors.get(f"m:{m.key}", "")
+        chosen = state.provisions.get(m.key, "")
         if m.produced_by is not None:
             mode = "produced"
         elif m.source in (MaterialSource.LICENCE, MaterialSource.DATA_CHECK):
@@ -248,6 +255,12 @@ def _material_rows(
             mode = "commitment"
         else:
             mode = "provide"
+        # Paper or a scan is offered for a licence the applicant does not hold (or does not
+        # let us use) and for a data check the register could not answer.
+        offers = mode == "provide" or (
+            mode == MaterialSource.LICENCE and not (m.key in held and state.licence_consent)
+        )
+        offers = offers or (mode == MaterialSource.DATA_CHECK and bool(error or chosen))
         options = [(Provision.PAPER, "纸质材料已收取"), (Provision.UPLOAD, "上传扫描件")]
         if m.necessity == Necessity.DEFERRABLE:
             options.append((Provision.DEFERRED, "容缺后补"))
@@ -257,12 +270,16 @@ def _material_rows(
                 "m": m,
                 "mode": mode,
                 "form": MaterialForm(m.form).label if m.form in MaterialForm.values else "",
-                "provision": state.provisions.get(m.key) or Provision.NOT_PROVIDED,
+                "offers": offers,
+                "licence": held.get(m.key),
+                # No default for a data check: the clerk must pick when its register is down.
+                "provision": chosen
+                or ("" if mode == MaterialSource.DATA_CHECK else Provision.NOT_PROVIDED),
                 "options": options,
                 "upload": uploads.get(m.key),
                 "supply_by": state.supply_by.get(m.key, ""),
                 "agreed": m.key in state.agreed,
-                "error": errors.get(f"m:{m.key}", ""),
+                "error": error,
             }
         )
     return rows
@@ -298,6 +315,7 @@ def _render_walk_in(
 ) -> HttpResponse:
     errors = errors or {}
     state.plan_shown = state.plan
+    materials = _material_rows(user, state, checklist, errors) if checklist else []
     context = {
         **staff_nav(user, "window_new"),
         "state": state,
@@ -308,7 +326,8 @@ def _render_walk_in(
         "checklist": checklist,
         "questions": question_rows(plan, checklist) if plan and checklist else [],
         "fields": _field_rows(state, checklist, errors) if checklist else [],
-        "materials": _material_rows(user, state, checklist, errors) if checklist else [],
+        "materials": materials,
+        "licences_held": any(row["licence"] for row in materials),
         "problems": problems or [],
         "errors": errors,
         "lookup": lookup,
@@ -381,5 +400,10 @@ def window_application(request: HttpRequest, number: str) -> HttpResponse:
     if application is None or not can_view_application(user, application):
         raise Http404("申请不存在")
     cases = list(application.cases.select_related("department").order_by("pk"))
-    context = {**staff_nav(user, "window_new"), "application": application, "cases": cases}
+    context = {
+        **staff_nav(user, "window_new"),
+        "application": application,
+        "cases": cases,
+        "paperless": application_paperless(application.pk),
+    }
     return render(request, "cases/staff/window_application.html", context)

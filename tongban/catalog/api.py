@@ -25,6 +25,7 @@ from .serialize import (
     checklist_json,
     item_detail,
     item_summary,
+    measured_json,
     plan_metrics_json,
 )
 from .store import published_item_specs
@@ -72,9 +73,14 @@ def bundle_checklist(request: HttpRequest, code: str, body: ChecklistRequest) ->
     return checklist_json(build_checklist(view.plan, body.answers), department_names())
 
 
-@router.get("/bundles/{code}/metrics", summary="一件事改革成效（办理前后对比）")
+@router.get("/bundles/{code}/metrics", summary="一件事改革成效（办理前后对比，及实测材料免提交率）")
 def bundle_metrics(request: HttpRequest, code: str) -> dict[str, Any]:
-    return plan_metrics_json(plan_metrics(published_bundle(code).plan))
+    # Lazy: cases sits above the catalog and must not be imported when the catalog loads.
+    from tongban.cases.paperless import bundle_paperless
+
+    figures = plan_metrics_json(plan_metrics(published_bundle(code).plan))
+    figures["measured"] = measured_json(bundle_paperless([code])[code])
+    return figures
 
 
 @router.get("/metrics", summary="目录整体指标（网上可办率、全程网办率、一次办比率）")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from itertools import pairwise
+from typing import TYPE_CHECKING
 
 from .enums import Audience
 from .graph import topological_order
@@ -12,6 +13,9 @@ from .metrics import BeforeAfter, CatalogMetrics, PlanMetrics, plan_metrics
 from .pages import Row, days_text, describe_condition, item_row, label, percent
 from .plan import Plan, promised_working_days
 from .spec import BundleSpec, ItemSpec
+
+if TYPE_CHECKING:  # the cases layer sits above the catalog: a type, never a runtime import
+    from tongban.cases.paperless import PaperlessShare
 
 
 def member_rows(plan: Plan, names: Mapping[str, str], critical: set[str]) -> list[Row]:
@@ -96,7 +100,27 @@ def metric_chart(figures: PlanMetrics) -> Row:
     }
 
 
-def bundle_metric_rows(bundles: list[BundleSpec], items: Mapping[str, ItemSpec]) -> list[Row]:
+def measured_figures(measured: PaperlessShare) -> Row:
+    """实测材料免提交率 of submitted applications, beside the planned 材料精简率."""
+    return {
+        "applications": measured.applications,
+        "total": measured.total,
+        "without_paper": measured.without_paper,
+        "rate": percent(measured.rate),
+        "channels": [
+            ("电子证照", percent(measured.licence_rate)),
+            ("数据核验", percent(measured.data_check_rate)),
+            ("告知承诺", percent(measured.commitment_rate)),
+            ("前置结果", percent(measured.produced_rate)),
+        ],
+    }
+
+
+def bundle_metric_rows(
+    bundles: list[BundleSpec],
+    items: Mapping[str, ItemSpec],
+    measured: Mapping[str, PaperlessShare] | None = None,
+) -> list[Row]:
     rows = []
     for bundle in bundles:
         figures = plan_metrics(Plan.for_bundle(bundle, items))
@@ -112,6 +136,11 @@ def bundle_metric_rows(bundles: list[BundleSpec], items: Mapping[str, ItemSpec])
                 "material_reduction": percent(figures.material_reduction),
                 "days_before": figures.days.before,
                 "days_after": figures.days.after,
+                "measured": (
+                    measured_figures(measured[bundle.code])
+                    if measured is not None and bundle.code in measured
+                    else None
+                ),
             }
         )
     return rows

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .checklist import Checklist
 from .enums import (
@@ -19,6 +19,9 @@ from .metrics import BeforeAfter, CatalogMetrics, PlanMetrics
 from .plan import promised_working_days, working_days
 from .queries import BundleView
 from .spec import BundleSpec, ItemSpec
+
+if TYPE_CHECKING:  # the cases layer sits above the catalog: a type, never a runtime import
+    from tongban.cases.paperless import PaperlessShare
 
 
 def _percent(value: Decimal | None) -> float | None:
@@ -170,6 +173,26 @@ def plan_metrics_json(metrics: PlanMetrics) -> dict[str, Any]:
         "step_compression_rate": _percent(metrics.step_compression),
         "material_reduction_rate": _percent(metrics.material_reduction),
         "critical_path": metrics.critical_path,
+    }
+
+
+def measured_json(measured: PaperlessShare) -> dict[str, Any]:
+    """Measured 免提交 figures (tongban/cases/paperless.py): counts of current material rows of
+    submitted applications and their shares, rates as numbers like the planned ones."""
+    return {
+        "applications": measured.applications,
+        "materials": measured.total,
+        "without_paper": measured.without_paper,
+        "submitted": measured.submitted,
+        "licence": measured.licence,
+        "data_check": measured.data_check,
+        "commitment": measured.commitment,
+        "produced": measured.produced,
+        "paperless_rate": _percent(measured.rate),
+        "licence_rate": _percent(measured.licence_rate),
+        "data_check_rate": _percent(measured.data_check_rate),
+        "commitment_rate": _percent(measured.commitment_rate),
+        "produced_rate": _percent(measured.produced_rate),
     }
 
 

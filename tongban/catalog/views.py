@@ -236,6 +236,9 @@ def item_print(request: HttpRequest, code: str) -> HttpResponse:
 @require_GET
 @domain_errors
 def bundle_detail(request: HttpRequest, code: str) -> HttpResponse:
+    # Lazy: cases sits above the catalog and must not be imported when the catalog loads.
+    from tongban.cases.paperless import bundle_paperless
+
     view = published_bundle(code)
     names = department_names()
     reform = plan_metrics(view.plan)
@@ -249,19 +252,24 @@ def bundle_detail(request: HttpRequest, code: str) -> HttpResponse:
         "metric_rows": figures.metric_rows(reform),
         "metric_chart": figures.metric_chart(reform),
         "critical_names": pages.item_names(view.plan, reform.critical_path),
+        "measured": figures.measured_figures(bundle_paperless([code])[code]),
     }
     return render(request, "catalog/bundle_detail.html", context)
 
 
 @require_GET
 def metrics(request: HttpRequest) -> HttpResponse:
+    from tongban.cases.paperless import bundle_paperless, catalog_paperless  # lazy, as above
+
     items = published_item_specs()
     bundles = all_bundles()
-    rows = figures.bundle_metric_rows(bundles, items)
+    measured = bundle_paperless([bundle.code for bundle in bundles])
+    rows = figures.bundle_metric_rows(bundles, items, measured)
     overall = catalog_metrics(items.values())
     context = {
         "overall": overall,
         "rates": figures.catalog_rates(overall),
+        "measured": figures.measured_figures(catalog_paperless()),
         "rows": rows,
         "chart": figures.bundle_time_chart(rows),
         "chart_height": max(240, 44 * len(rows) + 80),

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
 from tongban.core.fieldcrypto import EncryptedJSONField, EncryptedTextField
+from tongban.registers.contract import OUTCOME_LABELS, Outcome
 
 from ..enums import ActingAs, ApplicantKind, ApplicationStatus, Channel, Provision
 
@@ -187,6 +189,10 @@ class ApplicationMaterial(models.Model):
     # Where a material came from without the applicant: the upstream case, licence or register.
     source_ref = models.CharField("来源", max_length=200, blank=True)
     check_passed = models.BooleanField("核验通过", null=True, blank=True)
+    # The registers' answers to a data check, as tongban.cases.data_checks records them
+    # (also when a register was unavailable and the material was supplied otherwise).
+    # Encrypted: the facts a register returns (marriage, address, insurance) are personal.
+    check_answer = EncryptedJSONField("核验结果", default=dict, blank=True)
     items = models.JSONField("所需事项", default=list)
     replaced_at = models.DateTimeField("被替换时间", null=True, blank=True)
     created_at = models.DateTimeField("提交时间", auto_now_add=True)
@@ -205,6 +211,25 @@ class ApplicationMaterial(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def register_answers(self) -> list[dict[str, Any]]:
+        """The registers' answers to this material's data check, for the approver."""
+        answers = (self.check_answer or {}).get("answers", [])
+        return [
+            {**a, "label": OUTCOME_LABELS.get(str(a.get("outcome")), "未接入")}
+            for a in answers
+            if isinstance(a, dict)
+        ]
+
+    @property
+    def checked_at_text(self) -> str:
+        """When the registers were asked, as "2026-11-21 10:05" (stored in ISO format)."""
+        return str((self.check_answer or {}).get("checked_at", ""))[:16].replace("T", " ")
+
+    @property
+    def register_was_down(self) -> bool:
+        return any(a.get("outcome") == Outcome.UNAVAILABLE for a in self.register_answers)
 
     @property
     def licence_identifier(self) -> str:

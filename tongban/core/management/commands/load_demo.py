@@ -39,6 +39,9 @@ class Command(BaseCommand):
         self.stdout.write(
             f"演示证照类型：新增 {created}；证照签名密钥 {ring.active_signer().key_id}"
         )
+        from tongban.registers.demo import load_demo_registers
+
+        self.stdout.write(f"演示共享库（数据核验）：新增 {load_demo_registers()} 条记录")
         if options["quiet_logins"]:
             return
         self.stdout.write("")
