@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import io
 import re
@@ -244,3 +245,38 @@ def test_font_setting_naming_a_missing_or_non_chinese_file_fails(settings: Any) 
     settings.TONGBAN_PDF_FONT = notice_pdf.__file__  # not a font
     with pytest.raises(NoticeFontMissing):
         render_notice_pdf(acceptance())
+
+
+def test_the_verify_address_is_a_qr_code_top_right_of_the_first_page_only() -> None:
+    from PIL import Image
+
+    from tongban.licences.qr import QUIET_ZONE, make_qr
+
+    from .test_licence_pdf import drawn_images, operations
+
+    url = "https://zwfw.yueyang.gov.cn/verify/notice/ABCD-1234"
+    pdf = render_notice_pdf(dataclasses.replace(supplement(40), verify_url=url))
+    counts = drawn_images(pdf)
+    assert len(counts) > 1
+    assert counts == [1] + [0] * (len(counts) - 1)
+    page = PdfReader(io.BytesIO(pdf)).pages[0]
+    width, height = float(page.mediabox.width), float(page.mediabox.height)
+    ops = operations(page)
+    do_index = next(i for i, (_, op) in enumerate(ops) if op == b"Do")
+    side, _b, _c, side_y, x, y = (float(n) for n in ops[do_index - 1][0])
+    assert side == side_y > 55  # about 22 mm
+    assert x > width / 2
+    assert y > height - 30 * 72 / 25.4 - 1  # inside the 30 mm top margin, above the title
+    # The picture is the symbol of the printed address, module for module.
+    image = next(iter(page.images)).image
+    assert image is not None
+    grey = image.convert("L")
+    matrix = make_qr(url).matrix
+    scale = grey.size[0] // (len(matrix) + 2 * QUIET_ZONE)
+    offset = QUIET_ZONE * scale + scale // 2
+    for row in range(len(matrix)):
+        for column in range(len(matrix)):
+            dark = grey.getpixel((offset + column * scale, offset + row * scale)) == 0
+            assert dark == bool(matrix[row][column])
+    assert isinstance(image, Image.Image)
+    assert drawn_images(render_notice_pdf(supplement(1))) == [0]  # no address, no code

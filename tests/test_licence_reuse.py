@@ -301,3 +301,41 @@ def test_the_wizard_offers_the_held_licence_with_one_consent(
     application = Application.objects.get(pk=pk)
     assert _row(application).source_ref == held.identifier
     assert LicenceUse.objects.filter(application=application).count() == 1
+
+
+def test_at_the_window_the_applicant_consents_once_and_the_clerk_sees_which_licence(
+    held: Licence, logged_in: Callable[[str], Client], june_tenth: None
+) -> None:
+    client = logged_in("clerk")
+    page = client.get("/cases/staff/window/new/", {"plan": f"i:{USE}"}).content.decode()
+    match = re.search(r'name="idempotency_key" value="([^"]+)"', page)
+    assert match is not None
+    data = {
+        "idempotency_key": match.group(1),
+        "plan": f"i:{USE}",
+        "plan_shown": f"i:{USE}",
+        "applicant_kind": "person",
+        "applicant_id_number": held.holder_id,
+        "applicant_name": held.holder_name,
+        "applicant_phone": "13807300001",
+        "acting_as": "self",
+        "m-tc_use_form": "paper",
+        "step": "refresh",
+    }
+    shown = client.post("/cases/staff/window/new/", data).content.decode()
+    assert 'data-testid="walkin-licence-consent"' in shown
+    assert "申请人持有电子证照《测试证明甲》" in shown
+    # Without consent paper or a scan is still offered for it.
+    assert f'data-testid="material-{KEY}-paper"' in shown
+
+    response = client.post(
+        "/cases/staff/window/new/", {**data, "step": "submit", "licence_consent": "1"}
+    )
+    assert response.status_code == 302
+    number = response["Location"].rstrip("/").rsplit("/", 1)[-1]
+    application = Application.objects.get(number=number)  # the held licence's own is older
+    assert application.licence_consent
+    row = _row(application)
+    assert row.provision == Provision.LICENCE
+    assert row.source_ref == held.identifier
+    assert LicenceUse.objects.filter(licence=held, application=application).count() == 1

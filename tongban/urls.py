@@ -4,6 +4,7 @@ from django.urls import include, path
 from ninja.responses import NinjaJSONEncoder
 
 from .api import api, redoc
+from .cases.views_verify import verify_notice
 from .licences import views as licence_views
 
 
@@ -32,6 +33,7 @@ urlpatterns = [
     path("catalog/", include("tongban.catalog.urls")),
     path("cases/", include("tongban.cases.urls")),
     path("licences/", include("tongban.licences.urls")),
+    path("verify/notice/<str:number>", verify_notice, name="notice_verify"),
     path("verify/<str:identifier>", licence_views.verify, name="licence_verify"),
     path("", include("tongban.core.urls")),
 ]

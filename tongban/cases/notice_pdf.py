@@ -48,6 +48,7 @@ from fpdf.fonts import SubsetMap, TTFFont
 
 from tongban.cases.notice_data import NoticeData
 from tongban.core.errors import DomainError
+from tongban.licences.qr import qr_png
 
 logger = logging.getLogger(__name__)
 
@@ -551,6 +552,8 @@ _CELL_PAD_X, _CELL_PAD_Y = 5.0, 4.0
 _BASELINE_BELOW_MIDDLE = 0.38
 
 _FOOTER_BASELINE = _PAGE_H - 12 * _MM
+# The verify QR code (with its quiet zone) sits in the 30 mm top margin, above the title.
+_QR_SIDE, _QR_TOP = 22 * _MM, 5 * _MM
 _TZ_CHINA = datetime.timezone(datetime.timedelta(hours=8))
 
 
@@ -570,6 +573,7 @@ class _NoticeLayout:
         if fonts.bold is not None:
             fonts.bold.attach(pdf, "noticeb", for_output)
         pdf.set_font("notice", size=_BODY_SIZE)
+        self.qr = qr_png(notice.verify_url, scale=8) if notice.verify_url else b""
         self.verify_lines = self._footer_verify_lines()
         footer_top = _FOOTER_BASELINE - _FOOTER_SIZE * 1.5 * (len(self.verify_lines) + 1)
         self.rule_y = footer_top
@@ -607,6 +611,21 @@ class _NoticeLayout:
     def new_page(self) -> None:
         self.pdf.add_page()
         self.y = _TOP
+        if self.qr and self.pdf.page_no() == 1:
+            self.verify_qr()
+
+    def verify_qr(self) -> None:
+        """The verify address as a QR code in the top margin, at the right of the first
+        page, clear of the title: a reader scans it to see the notice is genuine."""
+        side = _QR_SIDE
+        self.pdf.image(
+            io.BytesIO(self.qr),
+            _PAGE_W - _RIGHT - side,
+            _QR_TOP,
+            w=side,
+            h=side,
+            alt_text="文书核验二维码",
+        )
 
     def ensure(self, height: float) -> None:
         if self.y + height > self.bottom + 0.01:

@@ -6,8 +6,11 @@ reason and the applicant's rights to 行政复议 and 行政诉讼 (§38), 准�
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
+from urllib.parse import quote
 
+from django.conf import settings
 from django.utils import timezone
 
 from tongban.core.models import Department
@@ -128,6 +131,19 @@ def issue_notice(
     )
 
 
+def notice_verify_url(number: str) -> str:
+    """The public page that confirms a notice is genuine (printed under its QR code)."""
+    return f"{settings.TONGBAN_PUBLIC_URL}/verify/notice/{quote(number, safe='')}"
+
+
+def printable_notice(notice: Notice) -> NoticeData:
+    """The notice's stored content with its verify address (notices issued before the QR
+    code existed get it too: the address depends only on the number)."""
+    return dataclasses.replace(
+        NoticeData.from_json(notice.data), verify_url=notice_verify_url(notice.number)
+    )
+
+
 def notice_pdf_bytes(notice: Notice) -> bytes:
     """The notice as PDF. Its content never changes, so it is rendered once (laying out a
     CJK font subset costs about half a second) and then served from storage."""
@@ -136,10 +152,11 @@ def notice_pdf_bytes(notice: Notice) -> bytes:
 
     from .notice_pdf import render_notice_pdf
 
-    path = f"notices/{notice.issued_at:%Y}/{notice.pk}.pdf"
+    # v2: with the verify QR code; PDFs cached before it are not served again.
+    path = f"notices/v2/{notice.issued_at:%Y}/{notice.pk}.pdf"
     if default_storage.exists(path):
         with default_storage.open(path, "rb") as handle:
             return bytes(handle.read())
-    pdf = render_notice_pdf(NoticeData.from_json(notice.data))
+    pdf = render_notice_pdf(printable_notice(notice))
     default_storage.save(path, ContentFile(pdf))
     return pdf

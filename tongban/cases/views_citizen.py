@@ -41,7 +41,7 @@ from .enums import (
 )
 from .forms_citizen import Problems, problems_of
 from .models import Application, ApplicationMaterial, Case, Notice
-from .notice_data import NoticeData
+from .notices import notice_pdf_bytes
 from .paperless import application_paperless
 from .queries import BundleStatus, bundle_status, bundle_statuses, case_history, case_warning
 from .transitions import TRANSITIONS
@@ -435,18 +435,16 @@ def withdraw(request: HttpRequest, number: str, case_no: str) -> HttpResponse:
 @applicant_view
 def notice_pdf(request: HttpRequest, number: str, notice: str) -> HttpResponse:
     """A notice of one of the applicant's cases, as PDF (others' notices do not exist)."""
-    from . import notice_pdf as pdf
-
     user, _ = applicant(request)
     application = own_application(user, number)
     found = (
         Notice.objects.filter(case__application=application, number=notice)
-        .only("number", "data")
+        .only("number", "data", "issued_at")
         .first()
     )
     if found is None:
         raise DomainError("not_found", f"文书“{notice}”不存在", 404)
-    content = pdf.render_notice_pdf(NoticeData.from_json(found.data))
+    content = notice_pdf_bytes(found)
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(found.number)}.pdf"
     return response

@@ -37,7 +37,7 @@ from .actions.reads import case_view_personal_data
 from .actions.uploads import upload_material
 from .enums import CaseState, Provision
 from .models import ApplicationMaterial, Case, Upload
-from .notice_data import NoticeData
+from .notices import notice_pdf_bytes
 from .paperless import application_paperless
 from .permissions import staff_role
 from .staff_pages import (
@@ -328,13 +328,11 @@ def material_file(request: HttpRequest, case_no: str, upload_id: uuid.UUID) -> F
 @require_GET
 @domain_errors
 def notice_pdf(request: HttpRequest, case_no: str, number: str) -> HttpResponse:
-    from .notice_pdf import render_notice_pdf
-
     case, _ = staff_case(staff_user(request), case_no)
     notice = case.notices.filter(number=number).first()
     if notice is None:
         raise Http404("文书不存在")
-    pdf = render_notice_pdf(NoticeData.from_json(notice.data))
+    pdf = notice_pdf_bytes(notice)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(notice.number)}.pdf"
     response["X-Content-Type-Options"] = "nosniff"
