@@ -21,8 +21,15 @@ from tongban.core.models import User
 from .licence_pdf import render_licence_pdf
 from .models import Licence, LicenceUse
 from .qr import qr_svg
-from .records import CHECK_LABELS, CheckStatus, check_licence
-from .wallet import VERDICT_CLASSES, licence_document, may_open, qr_text, wallet_licences
+from .records import CheckStatus, check_licence
+from .wallet import (
+    VERDICT_CLASSES,
+    StatusBadge,
+    licence_document,
+    may_open,
+    qr_text,
+    wallet_licences,
+)
 
 VERDICT_NOTES = {
     CheckStatus.VALID: "该证照由颁发机构签发，签名核验通过，当前有效。",
@@ -51,19 +58,11 @@ def verify(request: HttpRequest, identifier: str) -> HttpResponse:
 
 
 @dataclass
-class WalletCard:
+class WalletCard(StatusBadge):
     licence: Licence
     status: str
     qr: SafeString
     uses: list[LicenceUse]
-
-    @property
-    def status_label(self) -> str:
-        return CHECK_LABELS[self.status]
-
-    @property
-    def badge_class(self) -> str:
-        return VERDICT_CLASSES[self.status]
 
 
 @require_GET

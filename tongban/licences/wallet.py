@@ -116,13 +116,10 @@ def licence_document(licence: Licence, day: datetime.date) -> LicenceDocument:
     )
 
 
-@dataclass(frozen=True)
-class IssuedLicence:
-    """A licence on its source case's staff page: the issuer manages it, others verify it."""
+class StatusBadge:
+    """A licence's status as templates show it: its Chinese label and badge colour."""
 
-    licence: Licence
     status: str
-    manageable: bool
 
     @property
     def status_label(self) -> str:
@@ -131,6 +128,15 @@ class IssuedLicence:
     @property
     def badge_class(self) -> str:
         return VERDICT_CLASSES[self.status]
+
+
+@dataclass(frozen=True)
+class IssuedLicence(StatusBadge):
+    """A licence on its source case's staff page: the issuer manages it, others verify it."""
+
+    licence: Licence
+    status: str
+    manageable: bool
 
 
 def issued_licences(user: User, case: Case) -> list[IssuedLicence]:

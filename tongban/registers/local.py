@@ -34,6 +34,10 @@ class LocalRegister:
     def check(self, query: RegisterQuery) -> RegisterAnswer:
         records = self.records(query)
         reference = uuid.uuid4().hex[:16]
+        mismatched = _name_mismatches(query.people, records)
+        if mismatched:
+            detail = f"姓名与{self.register_label}登记不一致：{'、'.join(mismatched)}"
+            return RegisterAnswer(Outcome.DENIED, detail, {}, reference)
         facts = {
             p.role: dict(records[p.id_number].facts) for p in query.people if p.id_number in records
         }
@@ -46,11 +50,7 @@ class LocalRegister:
         facts: dict[str, dict[str, str]],
         reference: str,
     ) -> RegisterAnswer:
-        mismatched = _name_mismatches(query.people, records)
-        if mismatched:
-            return RegisterAnswer(
-                Outcome.DENIED, f"姓名与登记不一致：{'、'.join(mismatched)}", {}, reference
-            )
+        """The answer once every name matched; each register has its own rule."""
         if not facts:
             return RegisterAnswer(
                 Outcome.DENIED, f"{self.register_label}中查无相关人员的登记记录", {}, reference
@@ -79,11 +79,6 @@ class PopulationRegister(LocalRegister):
         facts: dict[str, dict[str, str]],
         reference: str,
     ) -> RegisterAnswer:
-        mismatched = _name_mismatches(query.people, records)
-        if mismatched:
-            return RegisterAnswer(
-                Outcome.DENIED, f"姓名与人口库登记不一致：{'、'.join(mismatched)}", {}, reference
-            )
         unknown = tuple(p for p in query.people if p.id_number not in records)
         bad = format_problems(unknown, query)
         if bad:
