@@ -615,3 +615,53 @@ def test_a_company_applies_with_its_credit_code_prefilled(
     page = html(client.get(step_url("item", item, pk, "form")))
     assert f'value="{persona("company").uscc}"' in page
     assert Application.objects.get(pk=pk).applicant_kind == "company"
+
+
+class _DownRegister:
+    def check(self, query: Any) -> Any:
+        from tongban.registers.contract import RegisterUnavailable
+
+        raise RegisterUnavailable("连接超时（3秒）")
+
+
+MATERNITY = "11430600DE0000030M3000103004000"  # 生育津贴申领: mother_id_card is a data check
+
+
+def test_a_register_that_is_down_turns_the_material_into_an_upload(
+    logged_in: Login, settings: Any
+) -> None:
+    settings.TONGBAN_REGISTER_ADAPTERS = {
+        "全国人口基础信息库": "tests.test_case_citizen_views._DownRegister"
+    }
+    client = logged_in("citizen")
+    pk = start(client, "item", MATERNITY, {})
+    form = posted_form({}, item=MATERNITY)
+    del form["f-employer.uscc"]  # optional; the sample code's org-code check digit is wrong
+    response = client.post(step_url("item", MATERNITY, pk, "form"), form)
+    assert response.status_code == 302, html(response)
+    materials = html(client.get(step_url("item", MATERNITY, pk, "materials")))
+    assert 'data-testid="material-free-mother_id_card"' in materials  # not asked yet
+
+    response = client.post(
+        step_url("item", MATERNITY, pk, "materials"), {"file-birth_medical_certificate": pdf_file()}
+    )
+    page = html(response)
+    assert response.status_code == 400
+    assert "母亲居民身份证：数据核验暂时无法完成（全国人口基础信息库：连接超时（3秒））" in page
+    assert 'data-testid="file-mother_id_card"' in page  # now an upload row
+    assert 'data-testid="material-free-mother_id_card"' not in page
+
+    kept = ApplicationMaterial.objects.get(application_id=pk, key="birth_medical_certificate")
+    assert kept.upload is not None  # saved with the draft, posted back as the page does
+    response = client.post(
+        step_url("item", MATERNITY, pk, "materials"),
+        {"file-mother_id_card": pdf_file(), "u-birth_medical_certificate": kept.upload.public_id},
+    )
+    assert response.status_code == 302, html(response)
+    key = review_key(client, "item", MATERNITY, pk)
+    response = client.post(f"/cases/apply/item/{MATERNITY}/{pk}/submit/", {"idempotency_key": key})
+    assert response.status_code == 302, html(response)
+    row = ApplicationMaterial.objects.get(application_id=pk, key="mother_id_card")
+    assert row.provision == Provision.UPLOAD
+    assert row.upload is not None
+    assert row.register_was_down

@@ -87,6 +87,7 @@ def plan_materials(
     strict: bool = True,
     holder_id: str = "",
     licence_consent: bool = False,
+    run_checks: bool = True,
 ) -> MaterialPlan:
     """Unsaved ApplicationMaterial rows for the checklist; InvalidMaterials if any is wrong.
 
@@ -96,6 +97,10 @@ def plan_materials(
     An e-licence material is provided by the licence only when the applicant (`holder_id`)
     holds a valid one of its type and consented; otherwise it is an ordinary upload, so no
     material is ever taken as "provided by licence" without a licence behind it.
+
+    `run_checks` False (saving a draft) asks no register: a data-check material is recorded
+    as pending unless the applicant already chose to supply it (kept for when the register
+    is down at submission, which asks again).
     """
     known = {m.key for m in checklist.materials}
     problems = [
@@ -121,17 +126,25 @@ def plan_materials(
             necessity=material.necessity,
             items=list(material.items),
         )
-        automatic = _automatic_provision(
-            material, form, checklist, today, row, licences.get(material.key)
-        )
+        choice = choices.get(material.key)
+        if not run_checks and material.source == MaterialSource.DATA_CHECK:
+            automatic = _pending_check(material, choice, row)
+        else:
+            automatic = _automatic_provision(
+                material, form, checklist, today, row, licences.get(material.key)
+            )
         if automatic is not None:
             if material.source == MaterialSource.DATA_CHECK:
                 checks[material.key] = row.check_passed
             rows.append(row)
             continue
-        choice = choices.get(material.key)
-        if row.check_answer and _unanswered(choice, strict):
-            # The register could not answer: the material is supplied like any other.
+        if (
+            row.check_answer
+            and _unanswered(choice, strict)
+            and material.necessity != Necessity.OPTIONAL
+        ):
+            # The register could not answer: the material is supplied like any other (an
+            # optional one may simply stay missing, as _apply_choice lets it).
             row.provision = Provision.NOT_PROVIDED
             problems.append({"material": material.key, "message": _fallback_message(row, channel)})
             rows.append(row)
@@ -156,8 +169,7 @@ def _automatic_provision(
 ) -> str | None:
     """Fill `row` for a material nobody hands in; None when the applicant must act."""
     if material.produced_by is not None:
-        row.provision = Provision.PRODUCED
-        row.source_ref = material.produced_by
+        return _produced(material, row)
     elif material.source == MaterialSource.LICENCE and licence is not None:
         row.provision = Provision.LICENCE
         row.source_ref = licence.identifier
@@ -171,6 +183,24 @@ def _automatic_provision(
         row.check_passed = result.passed
     else:
         return None
+    return str(row.provision)
+
+
+def _pending_check(
+    material: ChecklistMaterial, choice: MaterialChoice | None, row: ApplicationMaterial
+) -> str | None:
+    if material.produced_by is not None:
+        return _produced(material, row)
+    if choice is not None and choice.provision != Provision.NOT_PROVIDED:
+        return None  # the applicant's own file or paper, kept in the draft
+    row.provision = Provision.DATA_CHECK
+    row.source_ref = f"{material.register}：提交时核验"[:200]
+    return str(row.provision)
+
+
+def _produced(material: ChecklistMaterial, row: ApplicationMaterial) -> str:
+    row.provision = Provision.PRODUCED
+    row.source_ref = material.produced_by or ""
     return str(row.provision)
 
 

@@ -86,6 +86,7 @@ def application_save_draft(
             actor=actor,
             today=today,
             strict=False,
+            run_checks=False,  # registers are asked at submission, not on every save
             holder_id=draft_holder_id(actor, role, data),
             licence_consent=data.licence_consent,
         )
