@@ -16,6 +16,7 @@
 | TONGBAN_LICENCE_KEY_DIR | <TONGBAN_KEY_DIR>/licences           | licence-signing keys (demo creates; docs/licences) |
 | TONGBAN_LICENCE_ALGORITHM | ed25519                            | ed25519 or sm2 for newly issued licences   |
 | TONGBAN_PUBLIC_URL    | http://127.0.0.1:8000                  | base of the verify URL printed in QR codes |
+| TONGBAN_RECTIFY_DAYS  | 15                                     | working days to rectify a 差评 (local rule) |
 | TONGBAN_REGISTER_ADAPTERS | (see below)                        | JSON {register name: adapter class} for 数据核验 |
 | TONGBAN_YELLOW_DAYS   | 2                                      | 黄牌 when ≤ this many working days are left |
 | TONGBAN_MAX_UPLOAD_MB | 20                                     | largest material file accepted             |
@@ -80,6 +81,7 @@ INSTALLED_APPS = [
     "tongban.cases",
     "tongban.licences",
     "tongban.registers",
+    "tongban.feedback",
 ]
 
 MIDDLEWARE = [
@@ -209,6 +211,9 @@ if DEMO:
         "湖南省社会保险信息系统": "tongban.registers.local.SocialInsuranceRegister",
     }
 TONGBAN_REGISTER_ADAPTERS.update(json.loads(os.environ.get("TONGBAN_REGISTER_ADAPTERS") or "{}"))
+# 差评整改: working days from the rating (a local rule; 15 in Sichuan, 5 in Dezhou — see
+# shared/reference/domain-china.md §4).
+TONGBAN_RECTIFY_DAYS = int(os.environ.get("TONGBAN_RECTIFY_DAYS", "15"))
 TONGBAN_PUBLIC_URL = os.environ.get("TONGBAN_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 TONGBAN_MAX_UPLOAD_BYTES = int(os.environ.get("TONGBAN_MAX_UPLOAD_MB", "20")) * 1024 * 1024
 # Uploads up to the material limit are streamed to a temporary file, not held in memory.
