@@ -23,6 +23,7 @@ from tongban.core.api_auth import BearerTokenAuth
 from tongban.core.calendar_api import router as calendar_router
 from tongban.core.errors import DomainError
 from tongban.core.validation_messages import chinese_message
+from tongban.feedback.api import router as feedback_router
 from tongban.licences.api import router as licences_router
 
 logger = logging.getLogger(__name__)
@@ -122,6 +123,7 @@ api.add_router("/calendar", calendar_router)
 api.add_router("/catalog", catalog_router)
 api.add_router("/", cases_router)
 api.add_router("/", licences_router)
+api.add_router("/", feedback_router)
 
 # Redoc as an alternative reader; both are served from ninja's bundled static files.
 redoc = Redoc()

@@ -11,6 +11,7 @@ from ninja import Body, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
 
+from tongban.core.api_auth import api_user as _user
 from tongban.core.errors import DomainError
 from tongban.core.models import Role, User
 
@@ -34,13 +35,6 @@ from .serialize import (
 )
 
 router = Router(tags=["申请与办件"])
-
-
-def _user(request: HttpRequest) -> User:
-    auth = getattr(request, "auth", None)
-    user = auth if isinstance(auth, User) else request.user
-    assert isinstance(user, User)
-    return user
 
 
 def applying_role(user: User) -> str:

@@ -67,3 +67,11 @@ class BearerTokenAuth(HttpBearer):
         if user is not None:
             request.user = user
         return user
+
+
+def api_user(request: HttpRequest) -> User:
+    """The caller of an API handler: the bearer token's user, or the session's."""
+    auth = getattr(request, "auth", None)
+    user = auth if isinstance(auth, User) else request.user
+    assert isinstance(user, User)
+    return user

@@ -15,20 +15,14 @@ from django.utils import timezone
 from ninja import Router, Schema
 from pydantic import Field
 
-from tongban.core.models import Role, User
+from tongban.core.api_auth import api_user as _user
+from tongban.core.models import Role
 
 from .actions import licence_correct, licence_revoke
 from .records import CHECK_LABELS, check_licence, published_keys
 from .wallet import owned_licences
 
 router = Router(tags=["电子证照"])
-
-
-def _user(request: HttpRequest) -> User:
-    auth = getattr(request, "auth", None)
-    user = auth if isinstance(auth, User) else request.user
-    assert isinstance(user, User)
-    return user
 
 
 @router.get(
