@@ -558,8 +558,11 @@ _TZ_CHINA = datetime.timezone(datetime.timedelta(hours=8))
 
 
 class _NoticeLayout:
-    def __init__(self, notice: NoticeData, fonts: _FontSet, total_pages: int | None) -> None:
+    def __init__(
+        self, notice: NoticeData, fonts: _FontSet, total_pages: int | None, qr: bytes = b""
+    ) -> None:
         self.notice = notice
+        self.qr = qr  # PNG of the verify address, or nothing
         self.fonts = fonts
         self.total_pages = total_pages
         self.characters = fonts.characters
@@ -573,7 +576,6 @@ class _NoticeLayout:
         if fonts.bold is not None:
             fonts.bold.attach(pdf, "noticeb", for_output)
         pdf.set_font("notice", size=_BODY_SIZE)
-        self.qr = qr_png(notice.verify_url, scale=8) if notice.verify_url else b""
         self.verify_lines = self._footer_verify_lines()
         footer_top = _FOOTER_BASELINE - _FOOTER_SIZE * 1.5 * (len(self.verify_lines) + 1)
         self.rule_y = footer_top
@@ -883,5 +885,6 @@ def render_notice_pdf(notice: NoticeData) -> bytes:
     """
     fonts = _fonts()
     # Lay out twice: the first pass counts the pages for "共 N 页" in every footer.
-    pages = _NoticeLayout(notice, fonts, None).render().pages_count
-    return bytes(_NoticeLayout(notice, fonts, pages).render().output())
+    qr = qr_png(notice.verify_url, scale=8) if notice.verify_url else b""
+    pages = _NoticeLayout(notice, fonts, None, qr).render().pages_count
+    return bytes(_NoticeLayout(notice, fonts, pages, qr).render().output())

@@ -128,11 +128,7 @@ def rating_submit(
     with transaction.atomic():
         application, case, department = _rated_object(stage, case_no, application_number)
         _rater_of(application, actor)
-        taken = Rating.objects.filter(application=application, stage=Stage.WINDOW)
-        if case is not None:
-            taken = Rating.objects.filter(case=case, stage=stage)
-        if taken.exists():
-            raise DomainError("already_rated", "已经评价过了，每个环节只能评价一次", 409)
+        # The unique constraints (one per case stage, one per window visit) decide.
         try:
             with transaction.atomic():
                 rating = Rating.objects.create(

@@ -142,7 +142,7 @@ class IssuedLicence(StatusBadge):
 def issued_licences(user: User, case: Case) -> list[IssuedLicence]:
     """Every version the case issued, newest first, in one query."""
     today = timezone.localdate()
-    licences = Licence.objects.filter(case=case).select_related("licence_type", "issuer")
+    licences = Licence.objects.filter(case=case).select_related("licence_type")
     return [
         IssuedLicence(licence, licence.status_on(today), is_issuer_staff(user, licence))
         for licence in licences.order_by("-version", "-pk")
