@@ -175,10 +175,23 @@ def test_walk_in_with_scan_upload_and_proxy_staff(logged_in, persona, june) -> N
             "m-marriage_certificate": "upload",
         }
     )
+    refused = client.post("/cases/staff/window/new/", data)
+    assert refused.status_code == 400  # 帮代办 needs the applicant's recorded consent
+    assert "帮代办须先取得申请人同意" in html(refused)
+    assert not Application.objects.exists()
+    data.update({"proxy_consent": "signed", "proxy_consent_reference": "SQ-2026-0601"})
     response = client.post("/cases/staff/window/new/", data)
     assert response.status_code == 302
     application = Application.objects.get()
     assert application.proxy_staff == persona("clerk")
+    mandate = application.proxy_mandate
+    assert mandate is not None
+    assert (mandate.agent, mandate.consent_method, mandate.consent_reference) == (
+        persona("clerk"),
+        "signed",
+        "SQ-2026-0601",
+    )
+    assert mandate.principal_name == application.applicant_name
     material = application.materials.get(key="marriage_certificate")
     assert material.provision == Provision.UPLOAD
     assert material.upload is not None

@@ -17,7 +17,13 @@
 | TONGBAN_LICENCE_ALGORITHM | ed25519                            | ed25519 or sm2 for newly issued licences   |
 | TONGBAN_PUBLIC_URL    | http://127.0.0.1:8000                  | base of the verify URL printed in QR codes |
 | TONGBAN_RECTIFY_DAYS  | 15                                     | working days to rectify a 差评 (local rule) |
+| TONGBAN_SATISFIED_INCLUDES_BASIC | 0                           | 1 = 基本满意 counts as satisfied in 满意率   |
+| TONGBAN_RATING_INVITE_DAYS | 3                                 | days after 受理/办结 before an unrated stage is invited |
+| TONGBAN_SMS_GATEWAY   | tongban.core.sms.LogGateway            | class sending SMS (the default only logs)  |
+| TONGBAN_TASKS_BACKEND | django_tasks_db.DatabaseBackend        | django-tasks backend (`manage.py db_worker` runs it) |
 | TONGBAN_REGISTER_ADAPTERS | (see below)                        | JSON {register name: adapter class} for 数据核验 |
+| TONGBAN_TICKET_LIMITS | (see below)                            | JSON {ticket type: working days} over the defaults (docs/tickets) |
+| TONGBAN_TICKET_SIGNOFF_HOURS | 2                               | hours a department has to 签收 a dispatched ticket |
 | TONGBAN_YELLOW_DAYS   | 2                                      | 黄牌 when ≤ this many working days are left |
 | TONGBAN_MAX_UPLOAD_MB | 20                                     | largest material file accepted             |
 """
@@ -76,12 +82,15 @@ INSTALLED_APPS = [
     "django_htmx",
     # "ninja" ships Swagger UI and Redoc as static files, so /api/v1/docs works offline.
     "ninja",
+    "django_tasks",
+    "django_tasks_db",
     "tongban.core",
     "tongban.catalog",
     "tongban.cases",
     "tongban.licences",
     "tongban.registers",
     "tongban.feedback",
+    "tongban.tickets",
 ]
 
 MIDDLEWARE = [
@@ -214,6 +223,30 @@ TONGBAN_REGISTER_ADAPTERS.update(json.loads(os.environ.get("TONGBAN_REGISTER_ADA
 # 差评整改: working days from the rating (a local rule; 15 in Sichuan, 5 in Dezhou — see
 # shared/reference/domain-china.md §4).
 TONGBAN_RECTIFY_DAYS = int(os.environ.get("TONGBAN_RECTIFY_DAYS", "15"))
+# 满意率: "基本满意以上" (Jiangsu) or "满意以上"; both conventions are published (§9).
+TONGBAN_SATISFIED_INCLUDES_BASIC = env_flag("TONGBAN_SATISFIED_INCLUDES_BASIC")
+# 智能邀评: an unrated stage is invited this many days after it (Bozhou: 3 days after 办结).
+TONGBAN_RATING_INVITE_DAYS = int(os.environ.get("TONGBAN_RATING_INVITE_DAYS", "3"))
+TONGBAN_SMS_GATEWAY = os.environ.get("TONGBAN_SMS_GATEWAY", "tongban.core.sms.LogGateway")
+# Background work lives in the database (both SQLite and PostgreSQL): no broker to run.
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("TONGBAN_TASKS_BACKEND", "django_tasks_db.DatabaseBackend")
+    }
+}
+# 12345 工单 handling limits in working days counted from the day after receipt (Xuzhou's
+# rule in shared/reference/domain-china.md §5; 表扬 is our choice — docs/tickets.md).
+TONGBAN_TICKET_LIMITS: dict[str, int] = {
+    "emergency": 0,  # 应急: the day of receipt
+    "consult": 5,
+    "help": 5,
+    "complaint": 15,
+    "suggestion": 15,
+    "praise": 5,
+}
+TONGBAN_TICKET_LIMITS.update(json.loads(os.environ.get("TONGBAN_TICKET_LIMITS") or "{}"))
+# 签收: clock hours from dispatch before a ticket is flagged 签收超时.
+TONGBAN_TICKET_SIGNOFF_HOURS = int(os.environ.get("TONGBAN_TICKET_SIGNOFF_HOURS", "2"))
 TONGBAN_PUBLIC_URL = os.environ.get("TONGBAN_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 TONGBAN_MAX_UPLOAD_BYTES = int(os.environ.get("TONGBAN_MAX_UPLOAD_MB", "20")) * 1024 * 1024
 # Uploads up to the material limit are streamed to a temporary file, not held in memory.

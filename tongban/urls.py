@@ -33,6 +33,8 @@ urlpatterns = [
     path("catalog/", include("tongban.catalog.urls")),
     path("cases/", include("tongban.cases.urls")),
     path("licences/", include("tongban.licences.urls")),
+    path("feedback/", include("tongban.feedback.urls")),
+    path("tickets/", include("tongban.tickets.urls")),
     path("verify/notice/<str:number>", verify_notice, name="notice_verify"),
     path("verify/<str:identifier>", licence_views.verify, name="licence_verify"),
     path("", include("tongban.core.urls")),

@@ -70,6 +70,14 @@ class ApplicationIn(Schema):
     acting_as: str = ActingAs.SELF
     agent_name: str = ""
     agent_id_number: str = ""
+    proxy_mandate: int | None = Field(
+        default=None, description="帮代办：已登记的委托编号（如来自“办不成事”工单）"
+    )
+    proxy_consent: str = Field(
+        default="",
+        description="帮代办且无既有委托时，申请人确认方式：signed / in_person / call / sms",
+    )
+    proxy_consent_reference: str = Field(default="", description="授权书编号、录音编号或短信回执")
     licence_consent: bool = Field(
         default=False,
         description="同意本次申请调用申请人的电子证照：持有有效证照的电子证照类材料免提交，"
@@ -88,6 +96,9 @@ class ApplicationIn(Schema):
             acting_as=self.acting_as,
             agent_name=self.agent_name,
             agent_id_number=self.agent_id_number,
+            proxy_mandate=self.proxy_mandate,
+            proxy_consent=self.proxy_consent,
+            proxy_consent_reference=self.proxy_consent_reference,
             licence_consent=self.licence_consent,
         )
 

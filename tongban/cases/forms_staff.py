@@ -306,6 +306,9 @@ class WalkIn:
     acting_as: str = ActingAs.SELF
     agent_name: str = ""
     agent_id_number: str = ""
+    proxy_mandate: str = ""  # an existing 帮代办 mandate's number (from a ticket)
+    proxy_consent: str = ""  # or how the walk-in consents now
+    proxy_consent_reference: str = ""
     form: dict[str, str] = field(default_factory=dict)
     provisions: dict[str, str] = field(default_factory=dict)
     uploads: dict[str, str] = field(default_factory=dict)  # material key → Upload.public_id
@@ -359,6 +362,9 @@ def parse_walk_in(data: QueryDict) -> WalkIn:
         acting_as=data.get("acting_as", ActingAs.SELF),
         agent_name=data.get("agent_name", "").strip(),
         agent_id_number=data.get("agent_id_number", "").strip().upper(),
+        proxy_mandate=data.get("proxy_mandate", "").strip(),
+        proxy_consent=data.get("proxy_consent", "").strip(),
+        proxy_consent_reference=data.get("proxy_consent_reference", "").strip(),
     )
     if state.kind not in ApplicantKind.values:
         state.kind = ApplicantKind.PERSON

@@ -41,6 +41,11 @@ class ApplicationInput:
     acting_as: str = ActingAs.SELF
     agent_name: str = ""
     agent_id_number: str = ""
+    # 帮代办: an existing mandate (from a 办不成事 ticket), or the consent method the clerk
+    # records on the spot when the walk-in asks the window to act for them.
+    proxy_mandate: int | None = None
+    proxy_consent: str = ""
+    proxy_consent_reference: str = ""
     # The applicant agrees that held electronic licences replace materials (免提交); without
     # it nothing is fetched from the licence store and those materials are uploaded instead.
     licence_consent: bool = False

@@ -57,7 +57,18 @@ def _region_prefixes(user: User, role: str) -> list[str] | None:
 
 
 def _owns(user: User, application: Application) -> bool:
-    return user.pk in (application.applicant_user_id, application.created_by_id)
+    # The creator owns an online application; at a window the creator is the clerk, who acts
+    # as staff (or as 帮代办 agent), never as the applicant.
+    if user.pk == application.applicant_user_id:
+        return True
+    return user.pk == application.created_by_id and application.received_by_id is None
+
+
+def _acts_for(user: User, application: Application) -> bool:
+    """帮代办: the agent under a mandate in force carries the application like the applicant."""
+    from .actions.proxy import acts_for
+
+    return application.proxy_staff_id == user.pk and acts_for(user, application)
 
 
 def acting_role(user: User, case: Case, action: str) -> str | None:
@@ -71,6 +82,8 @@ def acting_role(user: User, case: Case, action: str) -> str | None:
         and case.service_centre_id is not None
         and case.service_centre_id in _department_ids(user, Role.CLERK)
     ):
+        return str(Role.CLERK)
+    if action in APPLICANT_ACTIONS and _acts_for(user, case.application):
         return str(Role.CLERK)
     if action in APPLICANT_ACTIONS and _owns(user, case.application):
         return str(Role.COMPANY if user.has_role(Role.COMPANY) else Role.CITIZEN)
@@ -92,7 +105,11 @@ def staff_role(user: User, case: Case) -> str | None:
 
 
 def can_view_case(user: User, case: Case) -> bool:
-    return staff_role(user, case) is not None or _owns(user, case.application)
+    return (
+        staff_role(user, case) is not None
+        or _owns(user, case.application)
+        or _acts_for(user, case.application)
+    )
 
 
 def can_view_application(user: User, application: Application) -> bool:
@@ -103,7 +120,11 @@ def can_view_application(user: User, application: Application) -> bool:
 
 def visible_cases(user: User) -> QuerySet[Case]:
     """Every case this user may list (staff scopes, or the user's own)."""
-    scope = Q(applicant_user=user) | Q(application__created_by=user)
+    scope = (
+        Q(applicant_user=user)
+        | Q(application__created_by=user, application__received_by__isnull=True)
+        | Q(application__proxy_staff=user, application__proxy_mandate__state="active")
+    )
     approver = _department_ids(user, Role.APPROVER)
     if approver:
         scope |= Q(department_id__in=approver)

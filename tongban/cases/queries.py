@@ -15,7 +15,7 @@ from tongban.core.workcalendar import WorkCalendar, current_calendar
 
 from .clock import warning_level, yellow_limit
 from .enums import DECIDED_STATES, ENDED_STATES, OPEN_STATES, CaseState, WarningLevel
-from .models import Application, Case, CaseLink
+from .models import Application, Case, CaseLink, ProxyMandate
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
@@ -228,3 +228,24 @@ def application_by_number(number: str) -> Application:
 
 def cases_of(application: Application) -> list[Case]:
     return list(application.cases.select_related("department").order_by("pk"))
+
+
+@dataclass(frozen=True)
+class ProxyActivity:
+    """帮代办 as the citizen sees it: who acts for them, on what consent, and what they did."""
+
+    mandate: ProxyMandate
+    events: list[AuditEvent]
+
+
+def proxy_activity(application: Application) -> ProxyActivity | None:
+    if application.proxy_mandate_id is None:
+        return None
+    mandate = ProxyMandate.objects.select_related("agent", "ticket").get(
+        pk=application.proxy_mandate_id
+    )
+    objects = Q(object_type="application", object_id=application.number) | Q(
+        object_type="case", object_id__in=application.cases.values("case_no")
+    )
+    events = list(AuditEvent.objects.filter(objects, actor_id=mandate.agent_id).order_by("seq"))
+    return ProxyActivity(mandate, events)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views_queue, views_staff, views_walkin, views_window
+from . import views_proxy, views_queue, views_staff, views_walkin, views_window
 
 urlpatterns = [
     # 综合窗口
@@ -15,6 +15,9 @@ urlpatterns = [
     ),
     path("window/check/<str:case_no>/", views_window.window_check, name="window_check"),
     path("window/deliver/", views_window.window_deliver, name="window_deliver"),
+    # 帮代办
+    path("proxy/", views_proxy.proxy_desk, name="proxy_desk"),
+    path("proxy/<int:pk>/revoke/", views_proxy.proxy_revoke, name="proxy_revoke"),
     # 部门审批
     path("queue/", views_queue.queue, name="queue"),
     path("verifications/", views_queue.verifications, name="verifications"),

@@ -43,7 +43,14 @@ from .forms_citizen import Problems, problems_of
 from .models import Application, ApplicationMaterial, Case, Notice
 from .notices import notice_pdf_bytes
 from .paperless import application_paperless
-from .queries import BundleStatus, bundle_status, bundle_statuses, case_history, case_warning
+from .queries import (
+    BundleStatus,
+    bundle_status,
+    bundle_statuses,
+    case_history,
+    case_warning,
+    proxy_activity,
+)
 from .transitions import TRANSITIONS
 
 View = Callable[..., HttpResponse]
@@ -319,6 +326,7 @@ def _detail_page(
         "deferred_errors": (deferred_problems or Problems()).general,
         "supplied": [m for m in materials if m.supplied_at is not None],
         "paperless": application_paperless(application.pk),
+        "proxy": proxy_activity(application),
     }
     return render(request, "cases/citizen/mine_detail.html", context, status=status)
 

@@ -139,14 +139,25 @@ def staff_nav(user: User, current: str) -> dict[str, Any]:
             NavEntry("window", "窗口待受理", reverse("cases:window")),
             NavEntry("window_new", "新办件受理", reverse("cases:window_new")),
             NavEntry("window_deliver", "结果送达", reverse("cases:window_deliver")),
+            NavEntry("proxy", "帮代办", reverse("cases:proxy_desk")),
+            NavEntry("rectifications", "差评整改", reverse("feedback:desk")),
         ]
     if user.has_role(Role.APPROVER):
         entries += [
             NavEntry("queue", "部门办件", reverse("cases:queue")),
             NavEntry("verifications", "事后核查", reverse("cases:verifications")),
         ]
+        if not user.has_role(Role.CLERK):
+            entries.append(NavEntry("rectifications", "差评整改", reverse("feedback:desk")))
+    if user.has_role(Role.HOTLINE) and not user.has_role(Role.CLERK):
+        entries.append(NavEntry("proxy", "帮代办", reverse("cases:proxy_desk")))
     if user.has_role(Role.SUPERVISOR):
         entries.append(NavEntry("warnings", "超期预警", reverse("cases:warnings")))
+        entries.append(NavEntry("ratings", "好差评监督", reverse("feedback:supervise")))
+    if user.has_role(Role.HOTLINE) or user.has_role(Role.SUPERVISOR):
+        entries.append(NavEntry("tickets", "12345工单", reverse("tickets:desk")))
+    elif user.has_role(Role.APPROVER) or user.has_role(Role.CLERK):
+        entries.append(NavEntry("tickets", "12345工单", reverse("tickets:queue")))
     return {"staff_nav": entries, "staff_current": current}
 
 

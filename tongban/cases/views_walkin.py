@@ -44,7 +44,7 @@ from .enums import ActingAs, ApplicantKind, Channel, Provision
 from .forms_staff import WalkIn
 from .inputs import ApplicantInfo, ApplicationInput, MaterialChoice
 from .materials import reusable_licences, uploadable
-from .models import Application, Upload
+from .models import Application, ConsentMethod, Upload
 from .paperless import application_paperless
 from .permissions import can_view_application
 from .plans import resolve_plan
@@ -194,6 +194,7 @@ def _application_input(state: WalkIn, checklist: Checklist) -> ApplicationInput:
             supply_by = forms_staff.parse_date(state.supply_by.get(m.key, ""))
             materials[m.key] = MaterialChoice(Provision.DEFERRED, supply_by=supply_by)
     agent = state.acting_as == ActingAs.AGENT
+    proxy = state.acting_as == ActingAs.PROXY_STAFF
     return ApplicationInput(
         bundle=state.bundle,
         item=state.item,
@@ -206,6 +207,11 @@ def _application_input(state: WalkIn, checklist: Checklist) -> ApplicationInput:
         acting_as=state.acting_as,
         agent_name=state.agent_name if agent else "",
         agent_id_number=state.agent_id_number if agent else "",
+        proxy_mandate=(
+            int(state.proxy_mandate) if proxy and state.proxy_mandate.isdigit() else None
+        ),
+        proxy_consent=state.proxy_consent if proxy else "",
+        proxy_consent_reference=state.proxy_consent_reference if proxy else "",
     )
 
 
@@ -322,6 +328,7 @@ def _render_walk_in(
         "plan_options": _plan_options(),
         "kinds": ApplicantKind.choices,
         "acting_choices": ActingAs.choices,
+        "consent_choices": ConsentMethod.choices,
         "plan": plan,
         "checklist": checklist,
         "questions": question_rows(plan, checklist) if plan and checklist else [],

@@ -54,11 +54,13 @@ def _regions_of(user: User, role: str) -> list[Region]:
 
 def _people_context(user: User, role: str) -> dict[str, Any]:
     from tongban.cases.views_citizen import latest_applications
+    from tongban.feedback.invitations import open_invitations
 
     return {
         "masked_id_number": mask_identifier(user.id_number) if user.id_number else "",
         "masked_phone": mask_phone(user.phone) if user.phone else "",
         "applications": latest_applications(user),
+        "invitations": list(open_invitations(user.pk)[:5]),
     }
 
 
@@ -121,14 +123,73 @@ def _with_case_counts(
     return context
 
 
+def _with_rectifications(
+    base: Callable[[User, str], dict[str, Any]],
+) -> Callable[[User, str], dict[str, Any]]:
+    """A unit's home plus its open 差评整改 (and how many are late): one query."""
+
+    def context(user: User, role: str) -> dict[str, Any]:
+        from tongban.feedback.queries import open_rectification_counts
+
+        values = base(user, role)
+        units = [d.pk for d in _departments_of(user, role)]
+        values["rectification_counts"] = open_rectification_counts(units, timezone.localdate())
+        return values
+
+    return context
+
+
+def _with_rating_figures(
+    base: Callable[[User, str], dict[str, Any]],
+) -> Callable[[User, str], dict[str, Any]]:
+    """The supervisor's 好差评 figures of the current year and the late rectifications:
+    two aggregate queries."""
+
+    def context(user: User, role: str) -> dict[str, Any]:
+        from tongban.feedback.metrics import in_period, rating_totals
+        from tongban.feedback.models import Rating, Rectification
+        from tongban.feedback.queries import overdue
+
+        values = base(user, role)
+        today = timezone.localdate()
+        year = in_period(Rating.objects.all(), datetime.date(today.year, 1, 1), today)
+        values["rating_year"] = today.year
+        values["rating_totals"] = rating_totals(year)
+        values["overdue_rectifications"] = overdue(Rectification.objects.all(), today).count()
+        return values
+
+    return context
+
+
+def _with_tickets(
+    base: Callable[[User, str], dict[str, Any]],
+) -> Callable[[User, str], dict[str, Any]]:
+    """A home plus its 12345 工单 figures, in one aggregate query: every ticket for the
+    hotline and the supervisor, the unit's (as lead) for approvers and clerks."""
+
+    def context(user: User, role: str) -> dict[str, Any]:
+        from tongban.tickets.models import Ticket
+        from tongban.tickets.views_desk import ticket_counts
+
+        values = base(user, role)
+        tickets = Ticket.objects.all()
+        if role in (Role.APPROVER, Role.CLERK):
+            units = [d.pk for d in _departments_of(user, role)]
+            tickets = tickets.filter(lead_department_id__in=units)
+        values["ticket_counts"] = ticket_counts(tickets, timezone.now())
+        return values
+
+    return context
+
+
 HOME_CONTEXT: dict[str, Callable[[User, str], dict[str, Any]]] = {
     Role.CITIZEN: _people_context,
     Role.COMPANY: _people_context,
-    Role.CLERK: _with_case_counts(_staff_context),
-    Role.APPROVER: _with_case_counts(_staff_context),
+    Role.CLERK: _with_tickets(_with_rectifications(_with_case_counts(_staff_context))),
+    Role.APPROVER: _with_tickets(_with_rectifications(_with_case_counts(_staff_context))),
     Role.CATALOG_ADMIN: _catalog_admin_context,
-    Role.SUPERVISOR: _with_case_counts(_supervisor_context),
-    Role.HOTLINE: _staff_context,
+    Role.SUPERVISOR: _with_tickets(_with_rating_figures(_with_case_counts(_supervisor_context))),
+    Role.HOTLINE: _with_tickets(_staff_context),
     Role.SYSADMIN: _sysadmin_context,
 }
 

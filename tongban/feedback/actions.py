@@ -101,8 +101,29 @@ def _rated_object(
 
 
 def _rater_of(application: Application, actor: User) -> None:
-    if actor.pk not in (application.applicant_user_id, application.created_by_id):
+    # The account that created the application counts as the applicant's only online: at a
+    # window it is the clerk, who must not rate their own service.
+    creator = application.created_by_id if application.received_by_id is None else None
+    if actor.pk not in (application.applicant_user_id, creator):
         raise DomainError("forbidden", "只有申请人本人可以评价", 403)
+
+
+def _pad_of(application: Application, stage: str, channel: str, clerk: User) -> None:
+    """The window pad (窗口评价器, 一次一评): the applicant taps it at the counter while the
+    clerk's session is open. Only a clerk of the service centre that received the
+    application may open it, only for the window visit, and the rating is the applicant's
+    own account's — a walk-in without an account cannot be recorded as a named rater."""
+    if stage != Stage.WINDOW or channel != RatingChannel.WINDOW_PAD:
+        raise DomainError("invalid_rating", ["窗口评价器只能评价窗口服务"], 400)
+    centres = {a.department_id for a in clerk.assignments_by_role().get(Role.CLERK, [])}
+    if application.service_centre_id not in centres:
+        raise DomainError("forbidden", "只有受理该申请的服务中心窗口可以打开评价器", 403)
+    if application.applicant_user_id is None:
+        raise DomainError(
+            "no_rater_account",
+            "申请人没有通办账号，评价器无法记录评价人；请引导申请人注册后在线评价",
+            409,
+        )
 
 
 def rectification_due(day: datetime.date) -> tuple[datetime.date, bool]:
@@ -122,11 +143,17 @@ def rating_submit(
     indicators: Mapping[str, Any] | None = None,
     comment: str = "",
     anonymous: bool = False,
+    on_pad_of: User | None = None,
 ) -> Rating:
-    """Rate one case stage or one window visit; a 差评 opens exactly one rectification."""
+    """Rate one case stage or one window visit; a 差评 opens exactly one rectification.
+
+    `on_pad_of` is the clerk whose window pad the applicant (`actor`) tapped: the rating is
+    the applicant's, the audit event records the clerk's session it was made in."""
     scores = _validated(level, indicators or {}, comment, channel)
     with transaction.atomic():
         application, case, department = _rated_object(stage, case_no, application_number)
+        if on_pad_of is not None:
+            _pad_of(application, stage, channel, on_pad_of)
         _rater_of(application, actor)
         # The unique constraints (one per case stage, one per window visit) decide.
         try:
@@ -145,20 +172,24 @@ def rating_submit(
                 )
         except IntegrityError:
             raise DomainError("already_rated", "已经评价过了，每个环节只能评价一次", 409) from None
+        after: dict[str, Any] = {
+            "stage": stage,
+            "level": level,
+            "case": case.case_no if case else None,
+            "application": application.number,
+            "department": department.code,
+            "channel": channel,
+        }
+        if on_pad_of is not None:
+            after["rater"] = actor.pk
         record_event(
             action="rating.submit",
             object_type="rating",
             object_id=rating.pk,
-            actor=actor,
-            role=Role.CITIZEN,
-            after={
-                "stage": stage,
-                "level": level,
-                "case": case.case_no if case else None,
-                "application": application.number,
-                "department": department.code,
-                "channel": channel,
-            },
+            # On a pad the session is the clerk's: the event says whose and for whom.
+            actor=on_pad_of or actor,
+            role=Role.CLERK if on_pad_of is not None else Role.CITIZEN,
+            after=after,
         )
         if level in BAD_LEVELS:
             _open_rectification(rating)

@@ -110,3 +110,42 @@ class Rectification(models.Model):
 
     def __str__(self) -> str:
         return f"差评整改 {self.pk}（{self.get_state_display()}）"
+
+
+class RatingInvitation(models.Model):
+    """智能邀评: one invitation per unrated case stage, shown to the applicant in the
+    platform and sent by SMS by a background task (tongban/feedback/invitations.py)."""
+
+    class Sms(models.TextChoices):
+        PENDING = "pending", "待发送"
+        SENT = "sent", "已发送"
+        FAILED = "failed", "发送失败"
+        NO_PHONE = "no_phone", "无手机号码"
+
+    case = models.ForeignKey(
+        "cases.Case",
+        verbose_name="办件",
+        on_delete=models.CASCADE,
+        related_name="rating_invitations",
+    )
+    stage = models.CharField("评价对象", max_length=16, choices=Stage.choices)
+    invitee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="受邀人", on_delete=models.CASCADE, related_name="+"
+    )
+    sms = models.CharField("短信状态", max_length=16, choices=Sms.choices, default=Sms.PENDING)
+    sms_reference = models.CharField("短信回执", max_length=64, blank=True)
+    sms_error = models.CharField("发送失败原因", max_length=200, blank=True)
+    sms_sent_at = models.DateTimeField("短信发送时间", null=True, blank=True)
+    created_at = models.DateTimeField("邀评时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "邀评"
+        verbose_name_plural = "邀评"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "stage"], name="rating_invitation_once")
+        ]
+        indexes = [models.Index(fields=["invitee", "-created_at"], name="invitation_invitee_idx")]
+
+    def __str__(self) -> str:
+        return f"邀评 {self.case_id} {self.get_stage_display()}"

@@ -30,6 +30,7 @@ from .lifecycle import (
     lock_case,
     outstanding_deferred,
 )
+from .proxy import proxy_details
 
 FOLLOW_UP_LABELS = {"supply_deferred": "容缺材料补齐", "verify": "事后核查"}
 EVENT_LABELS = {
@@ -152,6 +153,7 @@ def _record(
             "deficiency_supplied_at": (
                 case.deficiency_supplied_at.isoformat() if case.deficiency_supplied_at else None
             ),
+            **proxy_details(case.application),
         },
     )
 

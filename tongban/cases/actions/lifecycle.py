@@ -38,6 +38,7 @@ from ..materials import blocks_acceptance
 from ..models import ApplicationMaterial, Case, SpecialProcedure, SupplementRequest
 from ..notices import issue_notice
 from ..transitions import IllegalTransition, check_transition
+from .proxy import proxy_details
 
 SYSTEM_ROLE = "system"
 # Step names that are the acceptance itself, not a review step after it.
@@ -105,6 +106,7 @@ def apply_transition(
             "label": transition.label,
             "national_state": NATIONAL_STATE[CaseState(case.state)],
             **{k: _json(v) for k, v in (details or {}).items()},
+            **proxy_details(case.application),
         },
     )
     return case

@@ -22,10 +22,11 @@ from ..enums import ActingAs, ApplicantKind, ApplicationStatus, CaseState, Chann
 from ..form import clean_form
 from ..inputs import ApplicantInfo, ApplicationInput
 from ..materials import MaterialPlan, plan_materials
-from ..models import Application, ApplicationMaterial, Case, CaseLink
+from ..models import Application, ApplicationMaterial, Case, CaseLink, ProxyMandate
 from ..numbering import application_number, case_number
 from ..plans import ResolvedPlan, resolve_plan, service_centre_for
 from .automation import start_received_cases
+from .proxy import MandateInput, mandate_for_submission, proxy_details, proxy_mandate_record
 
 ONLINE_CHANNELS = {Channel.WEB, Channel.MOBILE, Channel.KIOSK}
 STAFF_CHANNELS = {Channel.WINDOW, Channel.BANK, Channel.HOTLINE}
@@ -118,6 +119,30 @@ def _fill_applicant(
         if role in (Role.CITIZEN, Role.COMPANY):
             raise DomainError("bad_request", "帮代办只能由工作人员发起", 400)
         application.proxy_staff = actor
+        application.proxy_mandate = _proxy_mandate(actor, data, info, application)
+
+
+def _proxy_mandate(
+    actor: User, data: ApplicationInput, info: ApplicantInfo, application: Application
+) -> ProxyMandate:
+    """帮代办 needs the citizen's recorded consent: a mandate given earlier (a ticket's), or
+    one recorded now at the window with the clerk as the agent."""
+    if data.proxy_mandate is not None:
+        return mandate_for_submission(actor, data.proxy_mandate, application.applicant_id_digest)
+    if not data.proxy_consent:
+        raise DomainError("consent_required", "帮代办须先取得申请人同意，请选择确认方式", 400)
+    return proxy_mandate_record(
+        actor,
+        MandateInput(
+            principal_name=info.name,
+            principal_id_number=info.id_number,
+            principal_phone=info.phone,
+            agent=actor,
+            scope=application.plan_name or data.bundle or data.item or "",
+            consent_method=data.proxy_consent,
+            consent_reference=data.proxy_consent_reference,
+        ),
+    )
 
 
 def application_submit(
@@ -228,6 +253,7 @@ def _submit(
             "channel": application.channel,
             "acting_as": application.acting_as,
             "cases": {c.case_no: c.state for c in cases},
+            **proxy_details(application),
         },
     )
     start_received_cases(application, cases, materials.checks, form)

@@ -8,14 +8,18 @@ from .case import (
     SupplementRequest,
     VerificationTask,
 )
+from .proxy import ConsentMethod, MandateState, ProxyMandate
 
 __all__ = [
     "Application",
     "ApplicationMaterial",
     "Case",
     "CaseLink",
+    "ConsentMethod",
+    "MandateState",
     "Notice",
     "NumberSequence",
+    "ProxyMandate",
     "SpecialProcedure",
     "SupplementRequest",
     "Upload",

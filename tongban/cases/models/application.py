@@ -103,6 +103,15 @@ class Application(models.Model):
         blank=True,
         related_name="+",
     )
+    # 帮代办: the citizen's recorded consent under which proxy_staff acts.
+    proxy_mandate = models.ForeignKey(
+        "cases.ProxyMandate",
+        verbose_name="帮代办委托",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="applications",
+    )
     # 免提交: the applicant agreed that held e-licences replace materials (kept on drafts too).
     licence_consent = models.BooleanField("同意调用电子证照", default=False)
     # The account that created the application (the applicant online, the clerk at a window).

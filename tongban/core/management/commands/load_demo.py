@@ -42,6 +42,9 @@ class Command(BaseCommand):
         from tongban.registers.demo import load_demo_registers
 
         self.stdout.write(f"演示共享库（数据核验）：新增 {load_demo_registers()} 条记录")
+        from tongban.tickets.demo import load_demo_dispatch_rules
+
+        self.stdout.write(f"12345派单目录：更新 {load_demo_dispatch_rules()} 条规则")
         if options["quiet_logins"]:
             return
         self.stdout.write("")
