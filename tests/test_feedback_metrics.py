@@ -109,3 +109,19 @@ def test_no_ratings_gives_no_rate(db: None) -> None:
     assert totals.rectification_rate is None
     with pytest.raises(ValueError, match="unknown grouping"):
         rating_figures(Rating.objects.all(), "weekday")
+
+
+@pytest.mark.usefixtures("rated")
+def test_the_figures_api(client: Any, api_token: Any) -> None:
+    with time_machine.travel(shanghai(2026, 9, 29), tick=False):
+        supervisor = {"Authorization": f"Bearer {api_token('supervisor')}"}
+        body = client.get("/api/v1/ratings/figures?by=month", headers=supervisor).json()
+        assert body["totals"]["bad"] == 2
+        assert body["totals"]["satisfaction_rate"] == "33.3"
+        assert [(r["key"], r["ratings"]) for r in body["rows"]] == [("2026-09", 6)]
+        later = client.get("/api/v1/ratings/figures?start=2026-10-01", headers=supervisor)
+        assert later.json()["totals"]["ratings"] == 0
+        bad = client.get("/api/v1/ratings/figures?by=weekday", headers=supervisor)
+        assert bad.status_code == 400
+        citizen = {"Authorization": f"Bearer {api_token('citizen')}"}
+        assert client.get("/api/v1/ratings/figures", headers=citizen).status_code == 403

@@ -131,3 +131,21 @@ def test_figures_per_department_and_month(
 def test_rates_are_none_without_a_denominator() -> None:
     assert rate(0, 0) is None
     assert rate(2, 3) == Decimal("0.6667")
+
+
+def test_the_figures_api_filters_by_period_and_is_for_the_operator_and_supervisor(
+    dataset: None, client: Any, api_token: Any
+) -> None:
+    with time_machine.travel(shanghai(2026, 10, 27), tick=False):
+        supervisor = {"Authorization": f"Bearer {api_token('supervisor')}"}
+        september = client.get(
+            "/api/v1/tickets/metrics?start=2026-09-01&end=2026-09-30", headers=supervisor
+        ).json()["rows"]
+        gongan = next(r for r in september if r["department"] == "yy-gongan")
+        assert (gongan["undertaken"], gongan["closed"]) == (4, 3)
+        october = client.get("/api/v1/tickets/metrics?start=2026-10-01", headers=supervisor)
+        assert [r["undertaken"] for r in october.json()["rows"]] == [1]
+        citizen = {"Authorization": f"Bearer {api_token('citizen')}"}
+        refused = client.get("/api/v1/tickets/metrics", headers=citizen)
+        assert refused.status_code == 403
+        assert refused.json()["error"] == "forbidden"

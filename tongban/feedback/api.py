@@ -3,8 +3,10 @@ authorise (through the queries' visibility and the actions' own checks) and call
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Query, Router, Schema, Status
@@ -12,6 +14,7 @@ from pydantic import Field
 
 from tongban.core.api_auth import api_user
 from tongban.core.errors import DomainError
+from tongban.core.models import Role
 
 from .actions import (
     rating_submit,
@@ -21,6 +24,8 @@ from .actions import (
     rectification_resolve,
     rectification_review_appeal,
 )
+from .metrics import GROUPINGS, in_period, rating_figures, rating_totals
+from .models import Rating
 from .queries import overdue, visible_ratings, visible_rectifications
 from .serialize import rating_dict, rectification_dict
 
@@ -65,6 +70,30 @@ def list_ratings(request: HttpRequest, filters: Query[RatingFilter]) -> dict[str
         ratings = ratings.filter(department__code=filters.department)
     page = list(ratings.order_by("-created_at", "-id")[filters.offset : filters.offset + PAGE])
     return {"count": ratings.count(), "results": [rating_dict(r, user) for r in page]}
+
+
+class FiguresFilter(Schema):
+    by: str = Field(default="department", description="department / item / month")
+    start: datetime.date | None = Field(default=None, description="评价日期起（含）")
+    end: datetime.date | None = Field(default=None, description="评价日期止（含）")
+
+
+@router.get(
+    "/ratings/figures",
+    summary="好差评统计：评价数、满意率、差评数、差评整改率、回访率（按部门/事项/月份）",
+)
+def rating_figures_api(request: HttpRequest, filters: Query[FiguresFilter]) -> dict[str, Any]:
+    user = api_user(request)
+    if not user.has_role(Role.SUPERVISOR):
+        raise DomainError("forbidden", "只有效能监督人员可以查看统计", 403)
+    if filters.by not in GROUPINGS:
+        raise DomainError("bad_request", f"by 须为 {' / '.join(GROUPINGS)}", 400)
+    ratings = in_period(Rating.objects.all(), filters.start, filters.end)
+    return {
+        "basic_counts_as_satisfied": settings.TONGBAN_SATISFIED_INCLUDES_BASIC,
+        "totals": rating_totals(ratings).as_dict(),
+        "rows": [row.as_dict() for row in rating_figures(ratings, filters.by)],
+    }
 
 
 class RectificationFilter(Schema):

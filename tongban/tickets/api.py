@@ -3,6 +3,7 @@ ticket outside the caller's scope is 404) and call the use cases, which check ro
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +18,8 @@ from tongban.core.models import User
 
 from . import actions, followup
 from .dispatch import suggest_dispatch
+from .metrics import ticket_metrics
+from .models import Ticket
 from .permissions import is_operator, is_supervisor
 from .queries import filter_tickets, signoff_overdue_filter, ticket_for, visible_tickets
 from .serialize import citizen_progress, is_staff, may_see_phone, ticket_dict
@@ -91,6 +94,27 @@ def dispatch_suggestion(
         raise DomainError("forbidden", "只有12345话务员或效能监督人员可以查看派单建议", 403)
     suggestion = suggest_dispatch(text, item_code or None)
     return {"suggestion": suggestion.as_dict() if suggestion else None}
+
+
+@router.get(
+    "/tickets/metrics",
+    summary="12345统计：承办数、办结率、按期办结率、满意率（按承办部门，可按月）",
+)
+def ticket_figures(
+    request: HttpRequest,
+    start: datetime.date | None = None,
+    end: datetime.date | None = None,
+    by_month: bool = False,
+) -> dict[str, Any]:
+    user = api_user(request)
+    if not (is_operator(user) or is_supervisor(user)):
+        raise DomainError("forbidden", "只有12345话务员或效能监督人员可以查看统计", 403)
+    tickets = Ticket.objects.all()
+    if start:
+        tickets = tickets.filter(received_at__date__gte=start)
+    if end:
+        tickets = tickets.filter(received_at__date__lte=end)
+    return {"rows": [m.as_dict() for m in ticket_metrics(tickets, by_month=by_month)]}
 
 
 @router.get("/tickets/{number}", summary="工单详情")
