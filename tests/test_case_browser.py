@@ -26,7 +26,7 @@ from tongban.cases.enums import OPEN_STATES, ApplicationStatus, CaseState, Provi
 from tongban.cases.models import Application, ApplicationMaterial, Case, SupplementRequest
 from tongban.catalog.demo import load_demo_catalog
 from tongban.core.audit import verify_audit_chain
-from tongban.core.demo import DEMO_PASSWORD, load_demo_data
+from tongban.core.demo import load_demo_data
 from tongban.core.identifiers import make_resident_id
 from tongban.core.models import AuditEvent, User
 from tongban.licences.demo import load_demo_licence_types
@@ -34,6 +34,9 @@ from tongban.licences.models import Licence, LicenceStatus, LicenceUse
 from tongban.licences.qr import qr_svg
 from tongban.licences.wallet import qr_text
 
+from .browser_helpers import expect as _expect
+from .browser_helpers import fits_the_screen as _fits_the_screen
+from .browser_helpers import signed_in as _persona
 from .case_helpers import PDF_BYTES
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -78,28 +81,6 @@ def site(live_server: Any) -> str:
     load_demo_catalog()
     load_demo_licence_types()  # as `make run` does: results are issued as e-licences
     return str(live_server.url)
-
-
-def _expect() -> Any:
-    from playwright.sync_api import expect
-
-    return expect
-
-
-def _persona(browser: Any, site: str, username: str, **options: Any) -> Any:
-    """A fresh browser context (its own cookies) signed in as `username`."""
-    page = browser.new_context(**options).new_page()
-    page.goto(f"{site}/accounts/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(re.compile(r"/home/\w+/$"))
-    return page
-
-
-def _fits_the_screen(page: Any) -> None:
-    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 0, f"{page.url} is {overflow}px wider than the phone screen"
 
 
 def _answer(page: Any, question: str, label: str) -> None:

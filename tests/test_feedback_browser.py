@@ -16,11 +16,14 @@ from typing import Any
 import pytest
 
 from tests.test_browser import browser
-from tongban.core.demo import DEMO_PASSWORD, load_demo_data
+from tongban.core.demo import load_demo_data
 from tongban.core.models import User
 from tongban.feedback.enums import RectificationState
 from tongban.feedback.models import Rating, Rectification
 
+from .browser_helpers import expect as _expect
+from .browser_helpers import fits_the_screen as _fits_the_screen
+from .browser_helpers import signed_in as _persona
 from .case_helpers import approve_through, approver_of, import_case_catalog, submit
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -31,28 +34,6 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "i
 ITEM = "TREVIEW01"  # at yy-shichang
 COMMENT = "补正材料来回跑了三趟，窗口没有一次说清楚"
 REPLY = "经核实情况属实，已对窗口人员开展一次性告知培训，感谢您的监督"
-
-
-def _expect() -> Any:
-    from playwright.sync_api import expect
-
-    return expect
-
-
-def _persona(browser: Any, site: str, username: str, **options: Any) -> Any:
-    """A fresh browser context (its own cookies) signed in as `username`."""
-    page = browser.new_context(**options).new_page()
-    page.goto(f"{site}/accounts/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(re.compile(r"/home/\w+/$"))
-    return page
-
-
-def _fits_the_screen(page: Any) -> None:
-    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 0, f"{page.url} is {overflow}px wider than the phone screen"
 
 
 def _figures(page: Any) -> tuple[str, str]:

@@ -45,6 +45,10 @@ def _rules(demo: None) -> None:
     load_demo_dispatch_rules()
 
 
+def lead_of(ticket: Ticket) -> str | None:
+    return ticket.lead_department.code if ticket.lead_department else None
+
+
 def _text(response: Any) -> str:
     return str(response.content.decode())
 
@@ -134,7 +138,11 @@ def test_another_departments_approver_gets_404(logged_in: Login, persona: Person
 
 def test_the_caller_sees_only_their_own_tickets(logged_in: Login, persona: Persona) -> None:
     own = ticket_create(
-        persona("citizen"), type="consult", channel="web", title="我的咨询", content="社保卡怎么补办"
+        persona("citizen"),
+        type="consult",
+        channel="web",
+        title="我的咨询",
+        content="社保卡怎么补办",
     )
     other = new_ticket(persona, title="别人的求助")
     client = logged_in("citizen")
@@ -148,7 +156,9 @@ def test_the_caller_sees_only_their_own_tickets(logged_in: Login, persona: Perso
     assert response.status_code == 302
     assert response["Location"] == f"/tickets/mine/{own.number}/"
     assert client.get(f"/tickets/{other.number}/").status_code == 404
-    assert client.post(f"/tickets/{own.number}/do/answer/", {"reply": "自己答复"}).status_code == 404
+    assert (
+        client.post(f"/tickets/{own.number}/do/answer/", {"reply": "自己答复"}).status_code == 404
+    )
 
 
 # ---------------------------------------------------------------- the operator
@@ -213,7 +223,8 @@ def test_a_bad_new_ticket_shows_chinese_keeps_what_was_typed_and_writes_nothing(
     assert AuditEvent.objects.count() == before
     bad = client.post("/tickets/new/", {"type": "nonsense", "channel": "window"})
     assert bad.status_code == 400
-    assert "请选择诉求类型" in _text(bad) and "请选择受理渠道" in _text(bad)
+    assert "请选择诉求类型" in _text(bad)
+    assert "请选择受理渠道" in _text(bad)
     assert not Ticket.objects.exists()
 
 
@@ -224,17 +235,17 @@ def test_dispatch_with_the_suggestion_or_an_override(logged_in: Login, persona: 
     response = client.post(f"/tickets/{first.number}/do/dispatch/", {"lead": "", "co": []})
     assert response.status_code == 302
     first.refresh_from_db()
-    assert (first.state, first.lead_department.code) == (TicketState.DISPATCHED, "yy-gongan")
+    assert (first.state, lead_of(first)) == (TicketState.DISPATCHED, "yy-gongan")
     event = AuditEvent.objects.get(object_id=first.number, action="ticket.dispatch")
-    assert event.after["overridden"] is False
+    assert (event.after or {})["overridden"] is False
     client.post(
         f"/tickets/{second.number}/do/dispatch/", {"lead": "yy-zhengwu", "co": ["yy-gongan"]}
     )
     second.refresh_from_db()
-    assert second.lead_department.code == "yy-zhengwu"
+    assert lead_of(second) == "yy-zhengwu"
     assert [d.code for d in second.co_departments.all()] == ["yy-gongan"]
     event = AuditEvent.objects.get(object_id=second.number, action="ticket.dispatch")
-    assert event.after["overridden"] is True
+    assert (event.after or {})["overridden"] is True
 
 
 def test_a_refused_dispatch_shows_why_and_writes_nothing(
@@ -286,7 +297,7 @@ def test_reassign_after_a_return_follow_up_and_close(logged_in: Login, persona: 
     assert RETURN_REASON in detail
     client.post(f"/tickets/{ticket.number}/do/reassign/", {"lead": "yy-yibao"})
     ticket.refresh_from_db()
-    assert (ticket.state, ticket.lead_department.code) == (TicketState.DISPATCHED, "yy-yibao")
+    assert (ticket.state, lead_of(ticket)) == (TicketState.DISPATCHED, "yy-yibao")
     ticket_sign(ticket.number, persona(YIBAO))
     ticket_reply(ticket.number, persona(YIBAO), reply="已指导来电人在线办理异地就医备案。")
     missing = client.post(f"/tickets/{ticket.number}/do/follow_up/", {"notes": "来电人表示满意"})
@@ -395,12 +406,14 @@ def test_the_department_signs_returns_replies_and_asks_for_time(
         assert queue.count('data-testid="ticket-row"') == 2
         assert 'data-testid="badge-signoff"' in queue  # 签收超时 after 2 hours
         page = _text(client.get(f"/tickets/{ticket.number}/"))
-        assert 'data-testid="panel-sign"' in page and 'data-testid="panel-return"' in page
+        assert 'data-testid="panel-sign"' in page
+        assert 'data-testid="panel-return"' in page
         assert 'data-testid="panel-dispatch"' not in page
         assert "13907301234" in page  # the lead department calls back
         client.post(f"/tickets/{ticket.number}/do/sign/")
         ticket.refresh_from_db()
-        assert ticket.state == TicketState.SIGNED and ticket.signed_at is not None
+        assert ticket.state == TicketState.SIGNED
+        assert ticket.signed_at is not None
         short = client.post(f"/tickets/{other.number}/do/return/", {"reason": "不归我们管"})
         assert short.status_code == 400
         assert "退单理由至少10个字" in _text(short)
@@ -438,7 +451,8 @@ def test_a_co_department_reads_but_does_not_act(logged_in: Login, persona: Perso
     page = _text(client.get(f"/tickets/{ticket.number}/"))
     assert 'data-testid="co-readonly"' in page
     assert 'data-testid="no-actions"' in page
-    assert "13907301234" not in page and "139****1234" in page  # masked for a co-department
+    assert "13907301234" not in page
+    assert "139****1234" in page
     queue = _text(client.get("/tickets/queue/"))
     assert 'data-testid="badge-co"' in queue
     response = client.post(f"/tickets/{ticket.number}/do/sign/")
@@ -453,7 +467,8 @@ def test_a_co_department_reads_but_does_not_act(logged_in: Login, persona: Perso
 def test_the_citizen_files_a_bbcs_ticket_on_the_web(logged_in: Login) -> None:
     client = logged_in("citizen")
     form = _text(client.get("/tickets/mine/new/?bbcs=1"))
-    assert 'name="bbcs"' in form and "checked" in form
+    assert 'name="bbcs"' in form
+    assert "checked" in form
     short = client.post(
         "/tickets/mine/new/", {"type": "help", "bbcs": "on", "title": "", "content": "跑了三趟"}
     )
@@ -467,13 +482,18 @@ def test_the_citizen_files_a_bbcs_ticket_on_the_web(logged_in: Login) -> None:
     assert not Ticket.objects.exists()
     response = client.post(
         "/tickets/mine/new/",
-        {"type": "help", "bbcs": "on", "title": "营业执照变更", "content": "窗口说材料不全，跑了三趟"},
+        {
+            "type": "help",
+            "bbcs": "on",
+            "title": "营业执照变更",
+            "content": "窗口说材料不全，跑了三趟",
+        },
     )
     ticket = Ticket.objects.get()
     assert response.status_code == 302
     assert response["Location"] == f"/tickets/mine/{ticket.number}/"
     assert ticket.title == "【办不成事】营业执照变更"
-    assert (ticket.channel, ticket.citizen.username) == ("web", "citizen")
+    assert (ticket.channel, ticket.citizen and ticket.citizen.username) == ("web", "citizen")
     assert ticket.caller_phone == "13807300001"
 
 
@@ -490,7 +510,9 @@ def test_the_progress_page_never_shows_the_return_reason(
     ticket_reassign(ticket.number, persona("hotline"), lead="yy-zhengwu")
     ticket_sign(ticket.number, persona("approver-yy-zhengwu"))
     ticket_reply(ticket.number, persona("approver-yy-zhengwu"), reply="已安排专人帮您办理。")
-    ticket_follow_up(ticket.number, persona("hotline"), satisfaction="satisfied", notes="满意，内部备注")
+    ticket_follow_up(
+        ticket.number, persona("hotline"), satisfaction="satisfied", notes="满意，内部备注"
+    )
     client = logged_in("citizen")
     page = _text(client.get(f"/tickets/mine/{ticket.number}/"))
     assert "已安排专人帮您办理。" in page

@@ -20,3 +20,15 @@ ROLE_ORDER: list[str] = [
 def primary_role(user: User) -> str | None:
     held = user.role_codes()
     return next((role for role in ROLE_ORDER if role in held), None)
+
+
+def unit_ids(user: User) -> set[int]:
+    """The departments a staff member answers for (谁办理、谁负责): the departments of their
+    approver and window-clerk assignments. Ratings and tickets are both owned by units."""
+    roles = user.assignments_by_role()
+    return {
+        a.department_id
+        for role in (Role.APPROVER, Role.CLERK)
+        for a in roles.get(role, [])
+        if a.department_id is not None
+    }

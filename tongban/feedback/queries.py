@@ -10,22 +10,12 @@ from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from tongban.cases.models import Application
 from tongban.cases.models import Case as CaseRecord
 from tongban.core.models import Role, User
+from tongban.core.roles import unit_ids
 
 from .actions import RATABLE_AT_COMPLETION
 from .enums import Stage
 from .models import Rating, Rectification
 from .transitions import OPEN_STATES
-
-
-def unit_ids(user: User) -> set[int]:
-    """The departments a staff member answers for (approvers' and clerks' assignments)."""
-    roles = user.assignments_by_role()
-    return {
-        a.department_id
-        for role in (Role.APPROVER, Role.CLERK)
-        for a in roles.get(role, [])
-        if a.department_id is not None
-    }
 
 
 def visible_ratings(user: User) -> QuerySet[Rating]:

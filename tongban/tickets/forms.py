@@ -13,7 +13,7 @@ from django import forms
 
 from tongban.core.models import Department
 
-from .enums import Satisfaction, TicketChannel, TicketType
+from .enums import Satisfaction, TicketType
 
 SMALL = {"class": "form-control form-control-sm"}
 SELECT = {"class": "form-select form-select-sm"}
@@ -74,7 +74,10 @@ class NewTicketForm(TestIdsMixin, forms.Form):
         error_messages=_choose("诉求类型"),
     )
     channel = forms.ChoiceField(
-        label="受理渠道", choices=(), widget=forms.Select(attrs=SELECT), error_messages=_choose("受理渠道")
+        label="受理渠道",
+        choices=(),
+        widget=forms.Select(attrs=SELECT),
+        error_messages=_choose("受理渠道"),
     )
     title = _line("标题")
     content = _text("诉求内容", 5000, rows=5)
@@ -161,7 +164,7 @@ class DispatchForm(ActionForm):
 
     def __init__(self, *args: Any, departments: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["lead"].choices = [("", "按派单建议")] + departments  # type: ignore[attr-defined]
+        self.fields["lead"].choices = [("", "按派单建议"), *departments]  # type: ignore[attr-defined]
         self.fields["co"].choices = departments  # type: ignore[attr-defined]
 
 
@@ -256,10 +259,3 @@ ACTION_FORMS: dict[str, type[ActionForm]] = {
 def form_errors(form: forms.Form) -> list[str]:
     """A form's errors as plain Chinese sentences."""
     return [str(message) for errors in form.errors.values() for message in errors]
-
-
-# ---------------------------------------------------------------- list filters
-
-
-def channel_label(value: str) -> str:
-    return str(TicketChannel(value).label)

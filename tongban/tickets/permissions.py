@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from tongban.core.errors import DomainError
 from tongban.core.models import Role, User
+from tongban.core.roles import unit_ids
 
 from .deadlines import may_remind
 from .enums import ExtensionStatus, TicketType
@@ -21,17 +22,6 @@ OPERATOR_ACTIONS = frozenset({"answer", "dispatch", "reassign", "merge", "follow
 DEPARTMENT_ACTIONS = frozenset({"sign", "reply", "return", "request_extension"})
 OVERSIGHT_ACTIONS = frozenset({"review_extension", "remind"})  # operator or supervisor
 LINK_ACTIONS = frozenset({"link"})  # operator or the lead department
-
-
-def unit_ids(user: User) -> set[int]:
-    """The departments a staff member answers for (approvers' and clerks' assignments)."""
-    roles = user.assignments_by_role()
-    return {
-        a.department_id
-        for role in (Role.APPROVER, Role.CLERK)
-        for a in roles.get(role, [])
-        if a.department_id is not None
-    }
 
 
 def is_operator(user: User) -> bool:

@@ -412,9 +412,7 @@ def _perform(user: User, number: str, action: str, data: dict[str, Any]) -> None
         days = data["days"] if data["days"] is not None else 0
         followup.ticket_request_extension(number, user, days=days, reason=data["reason"])
     elif action == "review_extension":
-        followup.ticket_review_extension(
-            number, user, approve=data["approve"], note=data["note"]
-        )
+        followup.ticket_review_extension(number, user, approve=data["approve"], note=data["note"])
     elif action == "remind":
         followup.ticket_remind(number, user, note=data["note"])
     elif action == "merge":
@@ -526,9 +524,7 @@ def ticket_counts(tickets: QuerySet[Ticket], now: datetime.datetime) -> dict[str
         returned=Count("pk", filter=Q(state=TicketState.RETURNED)),
         dispatched=Count("pk", filter=Q(state=TicketState.DISPATCHED)),
         signed=Count("pk", filter=Q(state=TicketState.SIGNED)),
-        to_follow_up=Count(
-            "pk", filter=Q(state=TicketState.REPLIED, followed_up_at__isnull=True)
-        ),
+        to_follow_up=Count("pk", filter=Q(state=TicketState.REPLIED, followed_up_at__isnull=True)),
         to_close=Count("pk", filter=Q(state=TicketState.REPLIED)),
         overdue=Count("pk", filter=overdue_filter(today)),
         signoff_overdue=Count("pk", filter=signoff_overdue_filter(now)),
