@@ -179,6 +179,9 @@ def test_walk_in_with_scan_upload_and_proxy_staff(logged_in, persona, june) -> N
     assert refused.status_code == 400  # 帮代办 needs the applicant's recorded consent
     assert "帮代办须先取得申请人同意" in html(refused)
     assert not Application.objects.exists()
+    typo = client.post("/cases/staff/window/new/", {**data, "proxy_mandate": "BD12"})
+    assert "帮代办委托不存在" in html(typo)  # a mistyped number is not "no mandate given"
+    assert not Application.objects.exists()
     data.update({"proxy_consent": "signed", "proxy_consent_reference": "SQ-2026-0601"})
     response = client.post("/cases/staff/window/new/", data)
     assert response.status_code == 302

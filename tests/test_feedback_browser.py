@@ -79,7 +79,7 @@ def test_a_bad_rating_is_rectified_and_answered(browser: Any, live_server: Any) 
 
     # The supervisor sees the 差评, not yet rectified.
     supervisor = _persona(browser, site, "supervisor")
-    assert _figures(supervisor) == ("1", "0.0%")
+    assert _figures(supervisor) == ("1", "0.00%")
 
     # The department: home → desk → the rectification → 回访 → 整改答复.
     desk = _persona(browser, site, approver)
@@ -108,9 +108,9 @@ def test_a_bad_rating_is_rectified_and_answered(browser: Any, live_server: Any) 
     expect(citizen.get_by_test_id("re-rate-form")).to_be_visible()
 
     # And the supervisor's figures move.
-    assert _figures(supervisor) == ("1", "100.0%")
+    assert _figures(supervisor) == ("1", "100.00%")
     supervisor.get_by_test_id("home-feedback-supervise").click()
-    expect(supervisor.get_by_test_id("fig-rectification")).to_have_text("100.0%")
+    expect(supervisor.get_by_test_id("fig-rectification")).to_have_text("100.00%")
     expect(supervisor.get_by_test_id("figures-department")).to_contain_text(case.department.name)
 
     rectification = Rectification.objects.get()

@@ -73,17 +73,17 @@ def rated(demo: None, persona: Persona) -> None:
 def test_the_figures_follow_the_definitions(settings: Any) -> None:
     totals = rating_totals(Rating.objects.all())
     assert (totals.ratings, totals.satisfied, totals.bad) == (6, 2, 2)
-    assert totals.satisfaction_rate == Decimal("33.3")
-    assert (totals.rectified, totals.rectification_rate) == (1, Decimal("50.0"))
+    assert totals.satisfaction_rate == Decimal("33.33")
+    assert (totals.rectified, totals.rectification_rate) == (1, Decimal("50.00"))
     # The anonymous 差评 is not owed a call; the real-name one was called.
     assert (totals.follow_up_due, totals.followed_up, totals.follow_up_rate) == (
         1,
         1,
-        Decimal("100.0"),
+        Decimal("100.00"),
     )
     settings.TONGBAN_SATISFIED_INCLUDES_BASIC = True  # "基本满意以上"
     basic = rating_totals(Rating.objects.all())
-    assert (basic.satisfied, basic.satisfaction_rate) == (3, Decimal("50.0"))
+    assert (basic.satisfied, basic.satisfaction_rate) == (3, Decimal("50.00"))
 
 
 @pytest.mark.usefixtures("rated")
@@ -117,7 +117,7 @@ def test_the_figures_api(client: Any, api_token: Any) -> None:
         supervisor = {"Authorization": f"Bearer {api_token('supervisor')}"}
         body = client.get("/api/v1/ratings/figures?by=month", headers=supervisor).json()
         assert body["totals"]["bad"] == 2
-        assert body["totals"]["satisfaction_rate"] == "33.3"
+        assert body["totals"]["satisfaction_rate"] == "33.33"
         assert [(r["key"], r["ratings"]) for r in body["rows"]] == [("2026-09", 6)]
         later = client.get("/api/v1/ratings/figures?start=2026-10-01", headers=supervisor)
         assert later.json()["totals"]["ratings"] == 0

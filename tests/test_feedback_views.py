@@ -341,7 +341,7 @@ def test_the_supervisor_sees_figures_and_reviews_appeals(
     home = _text(supervisor.get("/home/supervisor/"))
     assert 'data-testid="fig-ratings">1<' in home
     assert 'data-testid="fig-bad">1<' in home
-    assert 'data-testid="fig-rectification">0.0%<' in home
+    assert 'data-testid="fig-rectification">0.00%<' in home
 
     page = _text(supervisor.get("/feedback/supervise/"))
     assert "满意率 =（非常满意、满意）评价数 ÷ 评价数" in page

@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 import time_machine
 
+from tongban.core.rates import percentage
 from tongban.tickets.actions import ticket_dispatch, ticket_reply, ticket_sign
 from tongban.tickets.followup import ticket_close, ticket_follow_up, ticket_merge
-from tongban.tickets.metrics import rate, ticket_metrics
+from tongban.tickets.metrics import ticket_metrics
 from tongban.tickets.models import Ticket
 
 from .case_helpers import shanghai
@@ -82,12 +83,12 @@ def test_figures_per_department_and_month(
             "month": "2026-09",
             "undertaken": 4,
             "closed": 3,
-            "closed_rate": "0.7500",
+            "closed_rate": "75.00",
             "on_time": 2,  # replied 28 Sep ≤ 23 Oct twice; the one replied 26 Oct is late
-            "on_time_rate": "0.6667",
+            "on_time_rate": "66.67",
             "followed_up": 2,  # the unreachable caller is not a 回访
             "satisfied": 1,  # 基本满意 does not count by default
-            "satisfaction_rate": "0.5000",
+            "satisfaction_rate": "50.00",
         },
         {
             "department": "yy-gongan",
@@ -95,12 +96,12 @@ def test_figures_per_department_and_month(
             "month": "2026-10",
             "undertaken": 1,
             "closed": 1,
-            "closed_rate": "1.0000",
+            "closed_rate": "100.00",
             "on_time": 1,
-            "on_time_rate": "1.0000",
+            "on_time_rate": "100.00",
             "followed_up": 1,
             "satisfied": 0,
-            "satisfaction_rate": "0.0000",
+            "satisfaction_rate": "0.00",
         },
         {
             "department": "yy-yibao",
@@ -108,7 +109,7 @@ def test_figures_per_department_and_month(
             "month": "2026-09",
             "undertaken": 1,
             "closed": 0,
-            "closed_rate": "0.0000",
+            "closed_rate": "0.00",
             "on_time": 0,
             "on_time_rate": None,
             "followed_up": 0,
@@ -121,16 +122,16 @@ def test_figures_per_department_and_month(
         totals = ticket_metrics(by_month=False)
     gongan = totals[0]
     assert (gongan.department, gongan.month, gongan.undertaken) == ("yy-gongan", None, 5)
-    assert (gongan.satisfied, gongan.satisfaction_rate) == (2, Decimal("0.6667"))
-    assert gongan.on_time_rate == Decimal("0.7500")
+    assert (gongan.satisfied, gongan.satisfaction_rate) == (2, Decimal("66.67"))
+    assert gongan.on_time_rate == Decimal("75.00")
     # Any queryset narrows it, e.g. one month of receipt.
     october = Ticket.objects.filter(received_at__date__gte=datetime.date(2026, 10, 1))
     assert [m.undertaken for m in ticket_metrics(october)] == [1]
 
 
 def test_rates_are_none_without_a_denominator() -> None:
-    assert rate(0, 0) is None
-    assert rate(2, 3) == Decimal("0.6667")
+    assert percentage(0, 0) is None
+    assert percentage(2, 3) == Decimal("66.67")
 
 
 def test_the_figures_api_filters_by_period_and_is_for_the_operator_and_supervisor(

@@ -13,7 +13,7 @@ from django.db.models import Q, QuerySet
 
 from tongban.core.models import Role, User
 
-from .models import Application, Case
+from .models import Application, Case, MandateState, ProxyMandate
 
 APPROVER_ACTIONS = frozenset(
     {
@@ -56,7 +56,7 @@ def _region_prefixes(user: User, role: str) -> list[str] | None:
     return prefixes
 
 
-def _owns(user: User, application: Application) -> bool:
+def is_applicant(user: User, application: Application) -> bool:
     # The creator owns an online application; at a window the creator is the clerk, who acts
     # as staff (or as 帮代办 agent), never as the applicant.
     if user.pk == application.applicant_user_id:
@@ -66,9 +66,13 @@ def _owns(user: User, application: Application) -> bool:
 
 def _acts_for(user: User, application: Application) -> bool:
     """帮代办: the agent under a mandate in force carries the application like the applicant."""
-    from .actions.proxy import acts_for
-
-    return application.proxy_staff_id == user.pk and acts_for(user, application)
+    return (
+        application.proxy_mandate_id is not None
+        and application.proxy_staff_id == user.pk
+        and ProxyMandate.objects.filter(
+            pk=application.proxy_mandate_id, state=MandateState.ACTIVE
+        ).exists()
+    )
 
 
 def acting_role(user: User, case: Case, action: str) -> str | None:
@@ -85,7 +89,7 @@ def acting_role(user: User, case: Case, action: str) -> str | None:
         return str(Role.CLERK)
     if action in APPLICANT_ACTIONS and _acts_for(user, case.application):
         return str(Role.CLERK)
-    if action in APPLICANT_ACTIONS and _owns(user, case.application):
+    if action in APPLICANT_ACTIONS and is_applicant(user, case.application):
         return str(Role.COMPANY if user.has_role(Role.COMPANY) else Role.CITIZEN)
     return None
 
@@ -107,13 +111,13 @@ def staff_role(user: User, case: Case) -> str | None:
 def can_view_case(user: User, case: Case) -> bool:
     return (
         staff_role(user, case) is not None
-        or _owns(user, case.application)
+        or is_applicant(user, case.application)
         or _acts_for(user, case.application)
     )
 
 
 def can_view_application(user: User, application: Application) -> bool:
-    if _owns(user, application):
+    if is_applicant(user, application):
         return True
     return any(can_view_case(user, case) for case in application.cases.all())
 

@@ -207,9 +207,10 @@ def _application_input(state: WalkIn, checklist: Checklist) -> ApplicationInput:
         acting_as=state.acting_as,
         agent_name=state.agent_name if agent else "",
         agent_id_number=state.agent_id_number if agent else "",
-        proxy_mandate=(
-            int(state.proxy_mandate) if proxy and state.proxy_mandate.isdigit() else None
-        ),
+        # A number that is not one finds no mandate (a clear 404 message), never "none given".
+        proxy_mandate=(int(state.proxy_mandate) if state.proxy_mandate.isdigit() else 0)
+        if proxy and state.proxy_mandate
+        else None,
         proxy_consent=state.proxy_consent if proxy else "",
         proxy_consent_reference=state.proxy_consent_reference if proxy else "",
     )

@@ -7,10 +7,12 @@ from collections.abc import Mapping
 from itertools import pairwise
 from typing import TYPE_CHECKING
 
+from tongban.core.rates import percent_text
+
 from .enums import Audience
 from .graph import topological_order
 from .metrics import BeforeAfter, CatalogMetrics, PlanMetrics, plan_metrics
-from .pages import Row, days_text, describe_condition, item_row, label, percent
+from .pages import Row, days_text, describe_condition, item_row, label
 from .plan import Plan, promised_working_days
 from .spec import BundleSpec, ItemSpec
 
@@ -86,7 +88,7 @@ def metric_rows(figures: PlanMetrics) -> list[Row]:
                 "before": value.before,
                 "after": value.after,
                 "rate_name": rate_name,
-                "rate": percent(value.rate),
+                "rate": percent_text(value.rate),
             }
         )
     return rows
@@ -106,12 +108,12 @@ def measured_figures(measured: PaperlessShare) -> Row:
         "applications": measured.applications,
         "total": measured.total,
         "without_paper": measured.without_paper,
-        "rate": percent(measured.rate),
+        "rate": percent_text(measured.rate),
         "channels": [
-            ("电子证照", percent(measured.licence_rate)),
-            ("数据核验", percent(measured.data_check_rate)),
-            ("告知承诺", percent(measured.commitment_rate)),
-            ("前置结果", percent(measured.produced_rate)),
+            ("电子证照", percent_text(measured.licence_rate)),
+            ("数据核验", percent_text(measured.data_check_rate)),
+            ("告知承诺", percent_text(measured.commitment_rate)),
+            ("前置结果", percent_text(measured.produced_rate)),
         ],
     }
 
@@ -131,9 +133,9 @@ def bundle_metric_rows(
                 "audience": label(Audience, bundle.audience),
                 "items": figures.items,
                 "metrics": metric_rows(figures),
-                "time_reduction": percent(figures.time_reduction),
-                "step_compression": percent(figures.step_compression),
-                "material_reduction": percent(figures.material_reduction),
+                "time_reduction": percent_text(figures.time_reduction),
+                "step_compression": percent_text(figures.step_compression),
+                "material_reduction": percent_text(figures.material_reduction),
                 "days_before": figures.days.before,
                 "days_after": figures.days.after,
                 "measured": (
@@ -148,11 +150,11 @@ def bundle_metric_rows(
 
 def catalog_rates(overall: CatalogMetrics) -> list[tuple[str, str]]:
     return [
-        ("网上可办率", percent(overall.online_rate)),
-        ("全程网办率", percent(overall.fully_online_rate)),
-        ("一次办比率", percent(overall.one_visit_rate)),
-        ("零跑动比率", percent(overall.zero_visit_rate)),
-        ("承诺时限压缩率", percent(overall.time_reduction)),
+        ("网上可办率", percent_text(overall.online_rate)),
+        ("全程网办率", percent_text(overall.fully_online_rate)),
+        ("一次办比率", percent_text(overall.one_visit_rate)),
+        ("零跑动比率", percent_text(overall.zero_visit_rate)),
+        ("承诺时限压缩率", percent_text(overall.time_reduction)),
     ]
 
 

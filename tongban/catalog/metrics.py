@@ -19,6 +19,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from tongban.core.rates import percentage
+
 from .enums import MaterialSource, OnlineDepth
 from .graph import critical_path
 from .plan import Plan, promised_working_days, working_days
@@ -34,9 +36,8 @@ def reduction_rate(before: int, after: int) -> Decimal | None:
 
 
 def share(part: int, whole: int) -> Decimal | None:
-    if whole <= 0:
-        return None
-    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    """A reform share (网上可办率, 免提交率 …) with one decimal."""
+    return percentage(part, whole, places=1)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,6 @@ of lookups and the views stay thin. Nothing here touches the database.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from decimal import Decimal
 from typing import Any
 
 from django.db import models
@@ -38,10 +37,6 @@ Row = dict[str, Any]
 
 def label(enum: type[models.Choices], value: Any) -> str:
     return str(enum(value).label)
-
-
-def percent(value: Decimal | None) -> str:
-    return "—" if value is None else f"{value}%"
 
 
 def limit_text(limit: Limit) -> str:

@@ -169,7 +169,7 @@ def _with_tickets(
 
     def context(user: User, role: str) -> dict[str, Any]:
         from tongban.tickets.models import Ticket
-        from tongban.tickets.views_desk import ticket_counts
+        from tongban.tickets.queries import ticket_counts
 
         values = base(user, role)
         tickets = Ticket.objects.all()

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from tongban.cases.enums import DECIDED_STATES, CaseState, Channel
 from tongban.cases.models import Application, Case
+from tongban.cases.permissions import is_applicant
 from tongban.core.audit import record_event
 from tongban.core.errors import DomainError
 from tongban.core.models import Department, Role, User
@@ -101,10 +102,8 @@ def _rated_object(
 
 
 def _rater_of(application: Application, actor: User) -> None:
-    # The account that created the application counts as the applicant's only online: at a
-    # window it is the clerk, who must not rate their own service.
-    creator = application.created_by_id if application.received_by_id is None else None
-    if actor.pk not in (application.applicant_user_id, creator):
+    # At a window the creator is the clerk, who must not rate their own service.
+    if not is_applicant(actor, application):
         raise DomainError("forbidden", "只有申请人本人可以评价", 403)
 
 

@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import TruncMonth
+
+from tongban.core.rates import percentage
 
 from .enums import BAD_LEVELS, Level, RectificationState
 from .models import Rating
@@ -39,13 +41,6 @@ def satisfied_levels() -> list[int]:
     return [level for level in Level.values if level >= lowest]
 
 
-def rate(numerator: int, denominator: int) -> Decimal | None:
-    """A percentage with one decimal, or None when there is nothing to divide by."""
-    if not denominator:
-        return None
-    return (Decimal(100 * numerator) / denominator).quantize(Decimal("0.1"), ROUND_HALF_UP)
-
-
 @dataclass(frozen=True)
 class RatingFigures:
     key: str
@@ -59,15 +54,15 @@ class RatingFigures:
 
     @property
     def satisfaction_rate(self) -> Decimal | None:
-        return rate(self.satisfied, self.ratings)
+        return percentage(self.satisfied, self.ratings)
 
     @property
     def rectification_rate(self) -> Decimal | None:
-        return rate(self.rectified, self.bad)
+        return percentage(self.rectified, self.bad)
 
     @property
     def follow_up_rate(self) -> Decimal | None:
-        return rate(self.followed_up, self.follow_up_due)
+        return percentage(self.followed_up, self.follow_up_due)
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -15,24 +15,17 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import TruncMonth
 
+from tongban.core.rates import percentage
+
 from .enums import Satisfaction, TicketState
 from .models import Ticket
-
-FOUR_PLACES = Decimal("0.0001")
-
-
-def rate(numerator: int, denominator: int) -> Decimal | None:
-    """numerator / denominator to four places (0.9988 = 99.88 %), None when nothing counts."""
-    if not denominator:
-        return None
-    return (Decimal(numerator) / Decimal(denominator)).quantize(FOUR_PLACES, ROUND_HALF_UP)
 
 
 @dataclass(frozen=True)
@@ -48,15 +41,15 @@ class TicketMetrics:
 
     @property
     def closed_rate(self) -> Decimal | None:  # 办结率
-        return rate(self.closed, self.undertaken)
+        return percentage(self.closed, self.undertaken)
 
     @property
     def on_time_rate(self) -> Decimal | None:  # 按期办结率
-        return rate(self.on_time, self.closed)
+        return percentage(self.on_time, self.closed)
 
     @property
     def satisfaction_rate(self) -> Decimal | None:  # 满意率
-        return rate(self.satisfied, self.followed_up)
+        return percentage(self.satisfied, self.followed_up)
 
     def as_dict(self) -> dict[str, Any]:
         def text(value: Decimal | None) -> str | None:
@@ -132,3 +125,17 @@ def ticket_metrics(
             )
         )
     return sorted(result, key=lambda m: (m.department, m.month or datetime.date.min))
+
+
+def ticket_totals(figures: list[TicketMetrics]) -> TicketMetrics:
+    """The figures of several rows together (合计), rates computed from the summed counts."""
+    return TicketMetrics(
+        department="",
+        department_name="合计",
+        month=None,
+        undertaken=sum(f.undertaken for f in figures),
+        closed=sum(f.closed for f in figures),
+        on_time=sum(f.on_time for f in figures),
+        followed_up=sum(f.followed_up for f in figures),
+        satisfied=sum(f.satisfied for f in figures),
+    )

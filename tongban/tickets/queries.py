@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
 from tongban.core.errors import DomainError
 from tongban.core.models import AuditEvent, Role, User
@@ -108,3 +109,19 @@ def ticket_history(ticket: Ticket) -> list[AuditEvent]:
         .exclude(action__in=NOT_IN_HISTORY)
         .order_by("occurred_at", "chain", "seq")
     )
+
+
+def ticket_counts(tickets: QuerySet[Ticket], now: datetime.datetime) -> dict[str, int]:
+    """The home-page figures of a set of tickets, in one aggregate query."""
+    today = timezone.localdate(now)
+    result: dict[str, int] = tickets.order_by().aggregate(
+        received=Count("pk", filter=Q(state=TicketState.RECEIVED)),
+        returned=Count("pk", filter=Q(state=TicketState.RETURNED)),
+        dispatched=Count("pk", filter=Q(state=TicketState.DISPATCHED)),
+        signed=Count("pk", filter=Q(state=TicketState.SIGNED)),
+        to_follow_up=Count("pk", filter=Q(state=TicketState.REPLIED, followed_up_at__isnull=True)),
+        to_close=Count("pk", filter=Q(state=TicketState.REPLIED)),
+        overdue=Count("pk", filter=overdue_filter(today)),
+        signoff_overdue=Count("pk", filter=signoff_overdue_filter(now)),
+    )
+    return result

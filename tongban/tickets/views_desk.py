@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -44,13 +43,14 @@ from .forms import (
     form_errors,
     numbers,
 )
-from .metrics import TicketMetrics, rate, ticket_metrics
+from .metrics import ticket_metrics, ticket_totals
 from .models import Ticket
 from .permissions import is_operator, is_supervisor, unit_ids
 from .queries import (
     filter_tickets,
     overdue_filter,
     signoff_overdue_filter,
+    ticket_counts,
     ticket_for,
     ticket_history,
     visible_tickets,
@@ -493,45 +493,6 @@ def act(request: HttpRequest, number: str, action: str) -> HttpResponse:
 # ---------------------------------------------------------------- the supervisor
 
 
-def _totals(figures: list[TicketMetrics]) -> dict[str, Any]:
-    undertaken = sum(f.undertaken for f in figures)
-    closed = sum(f.closed for f in figures)
-    on_time = sum(f.on_time for f in figures)
-    followed_up = sum(f.followed_up for f in figures)
-    satisfied = sum(f.satisfied for f in figures)
-    return {
-        "undertaken": undertaken,
-        "closed": closed,
-        "closed_rate": rate(closed, undertaken),
-        "on_time": on_time,
-        "on_time_rate": rate(on_time, closed),
-        "followed_up": followed_up,
-        "satisfied": satisfied,
-        "satisfaction_rate": rate(satisfied, followed_up),
-    }
-
-
-def percent(value: Decimal | None) -> str:
-    """0.9988 → "99.88%"; None → "—"."""
-    return "—" if value is None else f"{value * 100:.2f}%"
-
-
-def ticket_counts(tickets: QuerySet[Ticket], now: datetime.datetime) -> dict[str, int]:
-    """The home-page figures of a set of tickets, in one aggregate query."""
-    today = timezone.localdate(now)
-    result: dict[str, int] = tickets.order_by().aggregate(
-        received=Count("pk", filter=Q(state=TicketState.RECEIVED)),
-        returned=Count("pk", filter=Q(state=TicketState.RETURNED)),
-        dispatched=Count("pk", filter=Q(state=TicketState.DISPATCHED)),
-        signed=Count("pk", filter=Q(state=TicketState.SIGNED)),
-        to_follow_up=Count("pk", filter=Q(state=TicketState.REPLIED, followed_up_at__isnull=True)),
-        to_close=Count("pk", filter=Q(state=TicketState.REPLIED)),
-        overdue=Count("pk", filter=overdue_filter(today)),
-        signoff_overdue=Count("pk", filter=signoff_overdue_filter(now)),
-    )
-    return result
-
-
 @login_required
 @require_GET
 def supervise(request: HttpRequest) -> HttpResponse:
@@ -550,19 +511,8 @@ def supervise(request: HttpRequest) -> HttpResponse:
     )
     context = {
         **ticket_nav(user, "supervise"),
-        "figures": [
-            {
-                "m": f,
-                "closed_rate": percent(f.closed_rate),
-                "on_time_rate": percent(f.on_time_rate),
-                "satisfaction_rate": percent(f.satisfaction_rate),
-            }
-            for f in figures
-        ],
-        "totals": {
-            key: percent(value) if key.endswith("_rate") else value
-            for key, value in _totals(figures).items()
-        },
+        "figures": figures,
+        "totals": ticket_totals(figures),
         "overdue_rows": overdue_rows,
         "counts": ticket_counts(Ticket.objects.all(), now),
     }

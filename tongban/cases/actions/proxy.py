@@ -160,14 +160,3 @@ def proxy_details(application: Application) -> dict[str, Any]:
             "agent_name": (agent.full_name or agent.get_username()) if agent else "",
         }
     }
-
-
-def acts_for(user: User, application: Application) -> bool:
-    """The agent of an application under a mandate still in force."""
-    return (
-        application.proxy_mandate_id is not None
-        and application.proxy_staff_id == user.pk
-        and ProxyMandate.objects.filter(
-            pk=application.proxy_mandate_id, state=MandateState.ACTIVE
-        ).exists()
-    )
