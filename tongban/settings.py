@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "tongban.registers",
     "tongban.feedback",
     "tongban.tickets",
+    "tongban.stats",
 ]
 
 MIDDLEWARE = [

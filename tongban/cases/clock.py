@@ -95,3 +95,38 @@ def warning_level(
     if promised_due <= yellow_limit(today, cal):
         return WarningLevel.YELLOW
     return WarningLevel.NORMAL
+
+
+@dataclass(frozen=True)
+class DecisionTiming:
+    """How long a decided case took, recorded on its decision event for the statistics."""
+
+    working_days: int  # working days in (accepted_on, decided_on], less special procedures
+    on_time_promised: bool
+    on_time_statutory: bool
+
+    def as_details(self) -> dict[str, int | bool]:
+        return {
+            "working_days": self.working_days,
+            "on_time_promised": self.on_time_promised,
+            "on_time_statutory": self.on_time_statutory,
+        }
+
+
+def decision_timing(
+    accepted_on: datetime.date | None,
+    promised_due: datetime.date | None,
+    statutory_due: datetime.date | None,
+    paused_working_days: int,
+    decided_on: datetime.date,
+    cal: WorkCalendar,
+) -> DecisionTiming | None:
+    """None for a case decided without acceptance (no clock ran)."""
+    if accepted_on is None or promised_due is None or statutory_due is None:
+        return None
+    elapsed = cal.count_working_days(accepted_on, max(accepted_on, decided_on)).workdays
+    return DecisionTiming(
+        working_days=max(0, elapsed - paused_working_days),
+        on_time_promised=decided_on <= promised_due,
+        on_time_statutory=decided_on <= statutory_due,
+    )

@@ -23,8 +23,15 @@ from tongban.core.errors import DomainError
 from tongban.core.models import User
 from tongban.core.workcalendar import current_calendar
 
-from ..clock import due_after_pauses, pause_between, start_clocks
+from ..clock import (
+    DecisionTiming,
+    decision_timing,
+    due_after_pauses,
+    pause_between,
+    start_clocks,
+)
 from ..enums import (
+    DECIDED_STATES,
     NATIONAL_STATE,
     CaseState,
     DecisionBy,
@@ -93,6 +100,9 @@ def apply_transition(
         setattr(case, name, value)
         fields.append(name)
     case.save(update_fields=fields)
+    timing = (
+        _decision_timing(case) if case.state in DECIDED_STATES and action != "deliver" else None
+    )
     record_event(
         action=f"case.{action}",
         object_type="case",
@@ -106,10 +116,23 @@ def apply_transition(
             "label": transition.label,
             "national_state": NATIONAL_STATE[CaseState(case.state)],
             **{k: _json(v) for k, v in (details or {}).items()},
+            **(timing.as_details() if timing else {}),
             **proxy_details(case.application),
         },
     )
     return case
+
+
+def _decision_timing(case: Case) -> DecisionTiming | None:
+    """The decision's measures for the statistics (stats/fold.py reads them from the event)."""
+    return decision_timing(
+        case.accepted_on,
+        case.promised_due,
+        case.statutory_due,
+        case.paused_working_days,
+        timezone.localdate(),
+        current_calendar(),
+    )
 
 
 def _json(value: Any) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from dataclasses import asdict
 from typing import Any
 
@@ -253,6 +254,8 @@ def _submit(
             "channel": application.channel,
             "acting_as": application.acting_as,
             "cases": {c.case_no: c.state for c in cases},
+            # How the materials were provided, counted for the reform statistics.
+            "provisions": dict(Counter(str(row.provision) for row in materials.rows)),
             **proxy_details(application),
         },
     )

@@ -1,0 +1,217 @@
+"""The SQL of the fold, for SQLite and PostgreSQL.
+
+The statements are the same on both databases except for three expressions — the local day
+of a timestamp and reading a key of the event's JSON — which `Dialect` supplies. Upserts use
+`INSERT … SELECT … WHERE true ON CONFLICT … DO UPDATE` (the `WHERE true` is SQLite's rule
+for an upsert fed by a SELECT), adding the delta to what is there.
+"""
+
+from __future__ import annotations
+
+import datetime
+import zoneinfo
+from dataclasses import dataclass
+
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+from tongban.cases.enums import Provision
+from tongban.cases.models import Application, Case
+from tongban.core.models import AuditEvent, Department
+
+from .models import (
+    ApplicationDay,
+    Backlog,
+    DurationDay,
+    FlowDepartmentDay,
+    FlowItemDay,
+    FlowRegionDay,
+)
+
+DELTA = "stats_fold_delta"
+PROVISIONS = [str(p) for p in Provision]
+
+
+@dataclass(frozen=True)
+class Dialect:
+    vendor: str
+    time_zone: str
+
+    @classmethod
+    def for_connection(cls, conn: BaseDatabaseWrapper, time_zone: str) -> Dialect:
+        return cls(conn.vendor, time_zone)
+
+    def local_day(self, column: str) -> str:
+        if self.vendor == "postgresql":
+            return f"(({column}) AT TIME ZONE '{self.time_zone}')::date"
+        # SQLite stores UTC text; the service's zone (Asia/Shanghai) keeps one offset all year.
+        offset = datetime.datetime.now(zoneinfo.ZoneInfo(self.time_zone)).utcoffset()
+        minutes = int(offset.total_seconds() // 60) if offset else 0
+        return f"date({column}, '{minutes:+d} minutes')"
+
+    def text(self, column: str, *path: str) -> str:
+        """A JSON value as text; path items are literal keys or SQL expressions in {}."""
+        if self.vendor == "postgresql":
+            parts = [_pg_key(p) for p in path]
+            return f"({column}{''.join(' -> ' + p for p in parts[:-1])} ->> {parts[-1]})"
+        return f"json_extract({column}, {_sqlite_path(path)})"
+
+    def integer(self, column: str, *path: str) -> str:
+        if self.vendor == "postgresql":
+            return f"({self.text(column, *path)})::integer"
+        return f"CAST({self.text(column, *path)} AS INTEGER)"
+
+    def flag(self, column: str, *path: str) -> str:
+        """1 when the JSON value is true, else 0."""
+        if self.vendor == "postgresql":
+            return f"(CASE WHEN {self.text(column, *path)} = 'true' THEN 1 ELSE 0 END)"
+        return f"(CASE WHEN {self.text(column, *path)} = 1 THEN 1 ELSE 0 END)"
+
+    def key_count(self, column: str, key: str) -> str:
+        if self.vendor == "postgresql":
+            return f"(SELECT count(*) FROM jsonb_object_keys({column} -> '{key}'))"
+        return f"(SELECT count(*) FROM json_each({column}, '$.{key}'))"
+
+
+def _pg_key(part: str) -> str:
+    return part[1:-1] if part.startswith("{") else f"'{part}'"
+
+
+def _sqlite_path(path: tuple[str, ...]) -> str:
+    pieces = ["'$'"]
+    for part in path:
+        pieces.append(f"'.' || json_quote({part[1:-1]})" if part.startswith("{") else f"'.{part}'")
+    return " || ".join(pieces)
+
+
+def _t(model: type) -> str:
+    return model._meta.db_table  # type: ignore[attr-defined]
+
+
+def create_delta(d: Dialect, actions: list[str]) -> str:
+    """The chunk's events, grouped: transitions (case.*) and receipts (application.submit).
+
+    Parameters: chain, start, end — twice.
+    """
+    ev, case, app, dep = _t(AuditEvent), _t(Case), _t(Application), _t(Department)
+    action_list = ", ".join(f"'{a}'" for a in actions)
+    day = d.local_day("e.occurred_at")
+    bundle = "CASE WHEN a.bundle_version_id IS NULL THEN '' ELSE a.plan_code END"
+    flow = (
+        "CASE WHEN e.action = 'case.deliver' AND c.delivery_method = 'pickup' "
+        "THEN 'deliver_pickup' ELSE substr(e.action, 6) END"
+    )
+    wd = d.integer("e.after", "working_days")
+    initial = d.text("e.after", "cases", "{c.case_no}")
+    dims = "day, region_id, department_id, item_code, bundle_code, channel, flow, from_state, to_state, wd"
+    return f"""
+CREATE TEMPORARY TABLE {DELTA} AS
+SELECT {dims}, count(*) AS n, sum(otp) AS otp, sum(ots) AS ots FROM (
+  SELECT {day} AS day, dep.region_id AS region_id, c.department_id AS department_id,
+         c.item_code AS item_code, {bundle} AS bundle_code, a.channel AS channel,
+         {flow} AS flow, {d.text("e.before", "state")} AS from_state,
+         {d.text("e.after", "state")} AS to_state, {wd} AS wd,
+         {d.flag("e.after", "on_time_promised")} AS otp,
+         {d.flag("e.after", "on_time_statutory")} AS ots
+  FROM {ev} e
+  JOIN {case} c ON c.case_no = e.object_id
+  JOIN {app} a ON a.id = c.application_id
+  JOIN {dep} dep ON dep.id = c.department_id
+  WHERE e.chain = %s AND e.seq > %s AND e.seq <= %s
+    AND e.object_type = 'case' AND e.action IN ({action_list})
+  UNION ALL
+  SELECT {day}, dep.region_id, c.department_id, c.item_code, {bundle}, a.channel,
+         'receive', NULL, {initial}, NULL, 0, 0
+  FROM {ev} e
+  JOIN {app} a ON a.number = e.object_id
+  JOIN {case} c ON c.application_id = a.id
+  JOIN {dep} dep ON dep.id = c.department_id
+  WHERE e.chain = %s AND e.seq > %s AND e.seq <= %s
+    AND e.action = 'application.submit' AND {initial} IS NOT NULL
+) events
+GROUP BY {dims}
+"""
+
+
+_MEASURES = ("n", "on_time_promised", "on_time_statutory", "timed", "working_days")
+_MEASURE_SUMS = (
+    "sum(n), sum(otp), sum(ots), "
+    "sum(CASE WHEN wd IS NULL THEN 0 ELSE n END), sum(COALESCE(wd, 0) * n)"
+)
+
+
+def _upsert(
+    table: str,
+    keys: list[str],
+    measures: tuple[str, ...],
+    select: str,
+    conflict: list[str] | None = None,
+) -> str:
+    columns = ", ".join(keys + list(measures))
+    updates = ", ".join(f"{m} = {table}.{m} + excluded.{m}" for m in measures)
+    return (
+        f"INSERT INTO {table} ({columns}) {select} "
+        f"ON CONFLICT ({', '.join(conflict or keys)}) DO UPDATE SET {updates}"
+    )
+
+
+def _flow_upsert(table: str, keys: list[str]) -> str:
+    group = ", ".join(keys)
+    select = f"SELECT {group}, {_MEASURE_SUMS} FROM {DELTA} WHERE true GROUP BY {group}"
+    return _upsert(table, keys, _MEASURES, select)
+
+
+def flow_upserts(open_states: list[str]) -> list[str]:
+    """Add the delta to every grain: region, department, item, durations, backlog."""
+    base = ["day", "region_id", "bundle_code", "channel", "flow"]
+    duration_keys = ["day", "region_id", "department_id", "item_code", "bundle_code"]
+    backlog_keys = ["region_id", "department_id", "item_code", "bundle_code", "channel"]
+    states = ", ".join(f"'{s}'" for s in open_states)
+    bk = ", ".join(backlog_keys)
+    return [
+        _flow_upsert(_t(FlowRegionDay), base),
+        _flow_upsert(_t(FlowDepartmentDay), [*base, "department_id"]),
+        _flow_upsert(_t(FlowItemDay), [*base, "department_id", "item_code"]),
+        _upsert(
+            _t(DurationDay),
+            [*duration_keys, "working_days"],
+            ("n",),
+            f"SELECT {', '.join(duration_keys)}, wd, sum(n) FROM {DELTA} "
+            f"WHERE wd IS NOT NULL GROUP BY {', '.join(duration_keys)}, wd",
+        ),
+        _upsert(
+            _t(Backlog),
+            [*backlog_keys, "state"],
+            ("n",),
+            f"SELECT {bk}, state, sum(n) FROM ("
+            f"SELECT {bk}, to_state AS state, n FROM {DELTA} WHERE to_state IN ({states}) "
+            f"UNION ALL "
+            f"SELECT {bk}, from_state AS state, -n FROM {DELTA} WHERE from_state IN ({states})"
+            f") moves WHERE true GROUP BY {bk}, state",
+        ),
+    ]
+
+
+def application_upsert(d: Dialect) -> str:
+    """Applications and how their materials were provided, from the submit events.
+
+    Parameters: chain, start, end.
+    """
+    ev, app, dep = _t(AuditEvent), _t(Application), _t(Department)
+    keys = ["day", "region_id", "plan_code", "is_bundle", "channel"]
+    measures = ("applications", "cases", *PROVISIONS)
+    provision_sums = ", ".join(
+        f"sum(COALESCE({d.integer('e.after', 'provisions', p)}, 0))" for p in PROVISIONS
+    )
+    select = f"""
+SELECT {d.local_day("e.occurred_at")}, COALESCE(dep.region_id, ''), a.plan_code,
+       a.bundle_version_id IS NOT NULL, a.channel,
+       count(*), sum({d.key_count("e.after", "cases")}), {provision_sums}
+FROM {ev} e
+JOIN {app} a ON a.number = e.object_id
+LEFT JOIN {dep} dep ON dep.id = a.service_centre_id
+WHERE e.chain = %s AND e.seq > %s AND e.seq <= %s AND e.action = 'application.submit'
+GROUP BY 1, 2, 3, 4, 5
+"""
+    # The key has no is_bundle: a plan code is a bundle's or an item's, never both.
+    conflict = ["day", "region_id", "plan_code", "channel"]
+    return _upsert(_t(ApplicationDay), keys, measures, select, conflict)
