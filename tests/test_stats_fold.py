@@ -11,14 +11,16 @@ from django.db.models import Sum
 
 from tongban.cases.enums import OPEN_STATES
 from tongban.cases.models import Case
-from tongban.stats.fold import fold_pending, pending_events, rebuild_rollups
+from tongban.stats.fold import ROLLUPS, fold_pending, pending_events, rebuild_rollups
 from tongban.stats.models import (
     ApplicationDay,
     Backlog,
     DurationDay,
     FlowDepartmentDay,
+    FlowDepartmentMonth,
     FlowItemDay,
     FlowRegionDay,
+    FlowRegionMonth,
 )
 
 from .stats_helpers import Scenario, import_stats_catalog, run_day_one, run_day_two
@@ -33,7 +35,7 @@ def _flows(model: type) -> Counter[str]:
 
 def _all_rows() -> dict[str, list[tuple]]:
     """Every rollup row (without ids), to compare an incremental fold with a rebuild."""
-    tables = (FlowRegionDay, FlowDepartmentDay, FlowItemDay, DurationDay, Backlog, ApplicationDay)
+    tables = ROLLUPS
     result = {}
     for model in tables:
         fields = [f.attname for f in model._meta.concrete_fields if f.name != "id"]
@@ -51,7 +53,13 @@ def scenario(calendar, demo, persona) -> Scenario:
 
 def _assert_totals_match_cases() -> None:
     cases = Case.objects.all()
-    for model in (FlowRegionDay, FlowDepartmentDay, FlowItemDay):
+    for model in (
+        FlowRegionDay,
+        FlowRegionMonth,
+        FlowDepartmentDay,
+        FlowDepartmentMonth,
+        FlowItemDay,
+    ):
         flows = _flows(model)
         assert flows["receive"] == cases.count()
         assert flows["accept"] == cases.filter(accepted_on__isnull=False).count()

@@ -25,6 +25,7 @@ from tongban.core.errors import DomainError
 from tongban.core.validation_messages import chinese_message
 from tongban.feedback.api import router as feedback_router
 from tongban.licences.api import router as licences_router
+from tongban.stats.api import router as stats_router
 from tongban.tickets.api import router as tickets_router
 
 logger = logging.getLogger(__name__)
@@ -126,6 +127,7 @@ api.add_router("/", cases_router)
 api.add_router("/", licences_router)
 api.add_router("/", feedback_router)
 api.add_router("/", tickets_router)
+api.add_router("/", stats_router)
 
 # Redoc as an alternative reader; both are served from ninja's bundled static files.
 redoc = Redoc()

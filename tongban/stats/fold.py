@@ -32,14 +32,25 @@ from .models import (
     Backlog,
     DurationDay,
     FlowDepartmentDay,
+    FlowDepartmentMonth,
     FlowItemDay,
     FlowRegionDay,
+    FlowRegionMonth,
     FoldCursor,
 )
 
 # One chunk of a rebuild: large enough for set-based work, small enough for the temp table.
 REBUILD_CHUNK = 2_000_000
-ROLLUPS = (FlowRegionDay, FlowDepartmentDay, FlowItemDay, DurationDay, Backlog, ApplicationDay)
+ROLLUPS = (
+    FlowRegionDay,
+    FlowRegionMonth,
+    FlowDepartmentDay,
+    FlowDepartmentMonth,
+    FlowItemDay,
+    DurationDay,
+    Backlog,
+    ApplicationDay,
+)
 
 
 @dataclass(frozen=True)
@@ -116,7 +127,7 @@ def _fold_range(chain: str, start: int, end: int) -> None:
     with connection.cursor() as cur:
         cur.execute(f"DROP TABLE IF EXISTS {sql.DELTA}")
         cur.execute(sql.create_delta(dialect, actions), [chain, start, end] * 2)
-        for statement in sql.flow_upserts(open_states):
+        for statement in sql.flow_upserts(dialect, open_states):
             cur.execute(statement)
         cur.execute(sql.application_upsert(dialect), [chain, start, end])
         cur.execute(f"DROP TABLE {sql.DELTA}")

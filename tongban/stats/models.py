@@ -101,6 +101,37 @@ class FlowDepartmentDay(FlowMeasures):
         indexes = [models.Index(fields=["department", "day"], name="flow_department_idx")]
 
 
+class FlowRegionMonth(FlowMeasures):
+    """FlowRegionDay summed by month (`day` is the month's first day): long periods read
+    twelve rows a year instead of 365."""
+
+    class Meta:
+        verbose_name = "办件流量（区划·月）"
+        verbose_name_plural = verbose_name
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "region", "bundle_code", "channel", "flow"],
+                name="flow_region_month_key",
+            )
+        ]
+        indexes = [models.Index(fields=["bundle_code", "day"], name="flow_rmonth_bundle_idx")]
+
+
+class FlowDepartmentMonth(FlowMeasures):
+    department = _department()
+
+    class Meta:
+        verbose_name = "办件流量（部门·月）"
+        verbose_name_plural = verbose_name
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "region", "department", "bundle_code", "channel", "flow"],
+                name="flow_department_month_key",
+            )
+        ]
+        indexes = [models.Index(fields=["department", "day"], name="flow_dmonth_department_idx")]
+
+
 class FlowItemDay(FlowMeasures):
     """The finest grain: day × region × department × item × bundle × channel × flow."""
 

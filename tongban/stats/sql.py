@@ -23,8 +23,10 @@ from .models import (
     Backlog,
     DurationDay,
     FlowDepartmentDay,
+    FlowDepartmentMonth,
     FlowItemDay,
     FlowRegionDay,
+    FlowRegionMonth,
 )
 
 DELTA = "stats_fold_delta"
@@ -47,6 +49,11 @@ class Dialect:
         offset = datetime.datetime.now(zoneinfo.ZoneInfo(self.time_zone)).utcoffset()
         minutes = int(offset.total_seconds() // 60) if offset else 0
         return f"date({column}, '{minutes:+d} minutes')"
+
+    def month_start(self, column: str) -> str:
+        if self.vendor == "postgresql":
+            return f"date_trunc('month', {column})::date"
+        return f"date({column}, 'start of month')"
 
     def text(self, column: str, *path: str) -> str:
         """A JSON value as text; path items are literal keys or SQL expressions in {}."""
@@ -154,13 +161,16 @@ def _upsert(
     )
 
 
-def _flow_upsert(table: str, keys: list[str]) -> str:
+def _flow_upsert(table: str, keys: list[str], month: str | None = None) -> str:
+    """Sum the delta into `table`; with `month` (an SQL expression), by month of `day`."""
     group = ", ".join(keys)
-    select = f"SELECT {group}, {_MEASURE_SUMS} FROM {DELTA} WHERE true GROUP BY {group}"
+    columns = group if month is None else group.replace("day", f"{month} AS day", 1)
+    grouping = group if month is None else group.replace("day", month, 1)
+    select = f"SELECT {columns}, {_MEASURE_SUMS} FROM {DELTA} WHERE true GROUP BY {grouping}"
     return _upsert(table, keys, _MEASURES, select)
 
 
-def flow_upserts(open_states: list[str]) -> list[str]:
+def flow_upserts(d: Dialect, open_states: list[str]) -> list[str]:
     """Add the delta to every grain: region, department, item, durations, backlog."""
     base = ["day", "region_id", "bundle_code", "channel", "flow"]
     duration_keys = ["day", "region_id", "department_id", "item_code", "bundle_code"]
@@ -170,6 +180,8 @@ def flow_upserts(open_states: list[str]) -> list[str]:
     return [
         _flow_upsert(_t(FlowRegionDay), base),
         _flow_upsert(_t(FlowDepartmentDay), [*base, "department_id"]),
+        _flow_upsert(_t(FlowRegionMonth), base, d.month_start("day")),
+        _flow_upsert(_t(FlowDepartmentMonth), [*base, "department_id"], d.month_start("day")),
         _flow_upsert(_t(FlowItemDay), [*base, "department_id", "item_code"]),
         _upsert(
             _t(DurationDay),

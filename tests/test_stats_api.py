@@ -1,0 +1,152 @@
+"""The statistics API: totals equal a direct count over the cases, warnings are live, bad
+filters are 400s, and each role sees only its scope."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+import time_machine
+
+from tongban.cases.enums import OPEN_STATES, CaseState
+from tongban.cases.models import Case
+from tongban.core.models import Department
+from tongban.stats.fold import fold_pending, rebuild_rollups
+
+from .case_helpers import shanghai
+from .stats_helpers import Scenario, import_stats_catalog, run_day_one, run_day_two
+
+PERIOD = {"from": "2026-05-01", "to": "2026-06-30"}
+
+
+@pytest.fixture
+def two_days(calendar, demo, persona) -> Scenario:
+    import_stats_catalog()
+    scenario = Scenario()
+    run_day_one(persona, scenario)
+    run_day_two(persona, scenario)
+    return scenario
+
+
+def _get(client, token: str, path: str, **params: str):
+    return client.get(path, params, headers={"Authorization": f"Bearer {token}"})
+
+
+def _direct() -> dict[str, int]:
+    cases = Case.objects.all()
+    decided = cases.filter(decided_at__isnull=False, accepted_on__isnull=False)
+    return {
+        "received": cases.count(),
+        "accepted": cases.filter(accepted_on__isnull=False).count(),
+        "completed": decided.count(),
+        "denied": cases.filter(state=CaseState.DENIED).count(),
+        "refused": cases.filter(state=CaseState.REFUSED).count(),
+        "withdrawn": cases.filter(state=CaseState.WITHDRAWN).count(),
+        "backlog": cases.filter(state__in=OPEN_STATES).count(),
+    }
+
+
+def test_overview_totals_equal_a_direct_count_after_folds_and_after_a_rebuild(
+    two_days, client, api_token
+) -> None:
+    token = api_token("supervisor")
+    fold_pending()
+    with time_machine.travel(shanghai(2026, 6, 5), tick=True):
+        incremental = _get(client, token, "/api/v1/stats/overview", **PERIOD)
+        assert incremental.status_code == 200, incremental.content
+        rebuild_rollups()
+        rebuilt = _get(client, token, "/api/v1/stats/overview", **PERIOD).json()
+    body = incremental.json()
+    direct = _direct()
+    for key, value in direct.items():
+        assert body["totals"][key] == value, key
+        assert rebuilt["totals"][key] == value, key
+    assert body["totals"]["completion_rate"] == rebuilt["totals"]["completion_rate"]
+    # The daily series adds up to the same totals and has a point for every day.
+    series = {p["date"]: p for p in body["series"]}
+    assert len(series) == 61
+    assert sum(p["received"] for p in body["series"]) == direct["received"]
+    assert series["2026-06-01"]["completed"] == Case.objects.filter(
+        decided_at__date=datetime.date(2026, 6, 1), accepted_on__isnull=False
+    ).count()
+    channels = {c["channel"]: c["received"] for c in body["channels"]}
+    assert channels == {
+        "web": Case.objects.filter(application__channel="web").count(),
+        "mobile": Case.objects.filter(application__channel="mobile").count(),
+    }
+    assert body["definitions"]["completion_rate"]["formula"]
+
+
+def test_a_long_period_reads_months_and_still_adds_up(two_days, client, api_token) -> None:
+    token = api_token("supervisor")
+    fold_pending()
+    body = _get(
+        client, token, "/api/v1/stats/overview", **{"from": "2025-12-15", "to": "2026-07-10"}
+    ).json()
+    assert body["granularity"] == "month"
+    assert [p["date"] for p in body["series"]][:2] == ["2025-12", "2026-01"]
+    assert body["totals"]["received"] == Case.objects.count()
+    june = next(p for p in body["series"] if p["date"] == "2026-06")
+    assert june["received"] == Case.objects.count()
+
+
+def test_warnings_list_the_late_case_first(two_days, client, api_token) -> None:
+    token = api_token("supervisor")
+    reviewing = Case.objects.filter(state=CaseState.IN_REVIEW).order_by("pk").first()
+    assert reviewing is not None
+    Case.objects.filter(pk=reviewing.pk).update(promised_due=datetime.date(2026, 6, 2))
+    with time_machine.travel(shanghai(2026, 6, 8), tick=True):
+        response = _get(client, token, "/api/v1/stats/warnings", level="red")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["results"][0]["case_no"] == reviewing.case_no
+    assert body["results"][0]["level"] == "red"
+    assert body["results"][0]["overdue_working_days"] == 4  # Wed 3 … Mon 8 June
+    assert body["counts"]["red"] == len(body["results"])
+
+
+@pytest.mark.parametrize(
+    ("params", "code"),
+    [
+        ({"from": "2026-13-01"}, "bad_date"),
+        ({"from": "2026-06-10", "to": "2026-06-01"}, "bad_period"),
+        ({"from": "2020-01-01", "to": "2026-01-01"}, "period_too_long"),
+        ({"region": "999999"}, "unknown_region"),
+        ({"department": "abc"}, "unknown_department"),
+        ({"bundle": "no-such-bundle"}, "unknown_bundle"),
+    ],
+)
+def test_bad_filters_are_400_with_a_chinese_message(
+    params, code, demo, client, api_token
+) -> None:
+    response = _get(client, api_token("supervisor"), "/api/v1/stats/overview", **params)
+    assert response.status_code == 400
+    assert response.json()["error"] == code
+
+
+def test_scope_citizen_refused_approver_sees_only_own_department(
+    two_days, client, api_token
+) -> None:
+    fold_pending()
+    assert _get(client, api_token("citizen"), "/api/v1/stats/overview").status_code == 403
+    shichang = Department.objects.get(code="yy-shichang")
+    token = api_token("approver-yy-shichang")
+    own = _get(client, token, "/api/v1/stats/overview", **PERIOD)
+    assert own.status_code == 200
+    assert own.json()["totals"]["received"] == Case.objects.filter(department=shichang).count()
+    other = Department.objects.get(code="yy-minzheng")
+    refused = _get(client, token, "/api/v1/stats/overview", department=str(other.pk))
+    assert refused.status_code == 403
+
+
+def test_bundle_endpoint_counts_only_the_bundle(two_days, client, api_token) -> None:
+    fold_pending()
+    body = _get(client, api_token("supervisor"), "/api/v1/stats/bundles/chain-test", **PERIOD)
+    assert body.status_code == 200
+    bundle_cases = Case.objects.filter(application__plan_code="chain-test")
+    assert body.json()["totals"]["received"] == bundle_cases.count() == 4
+    assert {i["item_code"] for i in body.json()["items"]} == set(
+        bundle_cases.values_list("item_code", flat=True)
+    )
+    missing = _get(client, api_token("supervisor"), "/api/v1/stats/bundles/nope")
+    assert missing.status_code == 404
