@@ -35,6 +35,7 @@ urlpatterns = [
     path("licences/", include("tongban.licences.urls")),
     path("feedback/", include("tongban.feedback.urls")),
     path("tickets/", include("tongban.tickets.urls")),
+    path("stats/", include("tongban.stats.urls")),
     path("verify/notice/<str:number>", verify_notice, name="notice_verify"),
     path("verify/<str:identifier>", licence_views.verify, name="licence_verify"),
     path("", include("tongban.core.urls")),
