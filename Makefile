@@ -26,9 +26,11 @@ setup: $(VENV)/.runtime
 
 run: setup
 	@echo "通办 演示站点：http://$(HOST):$(PORT)/  （接口文档：http://$(HOST):$(PORT)/api/v1/docs）"
-	@# The background worker (SMS invitations) runs beside the web server and stops with it.
+	@# The background worker (SMS invitations) and the statistics fold (rollups of the case
+	@# events, every 5 s) run beside the web server and stop with it.
 	$(PY) manage.py db_worker --no-reload --interval 5 & WORKER=$$!; \
-	trap 'kill $$WORKER 2>/dev/null' EXIT INT TERM; \
+	$(PY) manage.py stats_fold --follow --interval 5 & FOLD=$$!; \
+	trap 'kill $$WORKER $$FOLD 2>/dev/null' EXIT INT TERM; \
 	$(VENV)/bin/gunicorn tongban.wsgi --bind $(HOST):$(PORT) --workers 2 --threads 4 \
 	  --access-logfile - --forwarded-allow-ips=""
 

@@ -66,9 +66,12 @@ def test_overview_totals_equal_a_direct_count_after_folds_and_after_a_rebuild(
     series = {p["date"]: p for p in body["series"]}
     assert len(series) == 61
     assert sum(p["received"] for p in body["series"]) == direct["received"]
-    assert series["2026-06-01"]["completed"] == Case.objects.filter(
-        decided_at__date=datetime.date(2026, 6, 1), accepted_on__isnull=False
-    ).count()
+    assert (
+        series["2026-06-01"]["completed"]
+        == Case.objects.filter(
+            decided_at__date=datetime.date(2026, 6, 1), accepted_on__isnull=False
+        ).count()
+    )
     channels = {c["channel"]: c["received"] for c in body["channels"]}
     assert channels == {
         "web": Case.objects.filter(application__channel="web").count(),
@@ -116,9 +119,7 @@ def test_warnings_list_the_late_case_first(two_days, client, api_token) -> None:
         ({"bundle": "no-such-bundle"}, "unknown_bundle"),
     ],
 )
-def test_bad_filters_are_400_with_a_chinese_message(
-    params, code, demo, client, api_token
-) -> None:
+def test_bad_filters_are_400_with_a_chinese_message(params, code, demo, client, api_token) -> None:
     response = _get(client, api_token("supervisor"), "/api/v1/stats/overview", **params)
     assert response.status_code == 400
     assert response.json()["error"] == code
@@ -150,3 +151,42 @@ def test_bundle_endpoint_counts_only_the_bundle(two_days, client, api_token) -> 
     )
     missing = _get(client, api_token("supervisor"), "/api/v1/stats/bundles/nope")
     assert missing.status_code == 404
+
+
+def test_the_api_is_a_bounded_number_of_queries(
+    two_days, client, api_token, django_assert_max_num_queries
+) -> None:
+    token = api_token("supervisor")
+    fold_pending()
+    # Auth, scope and filter checks, the flow rows (days; months plus edge days for a long
+    # period), durations, backlog (+ names), warnings, cursor, ratings, tickets.
+    with django_assert_max_num_queries(15):
+        assert _get(client, token, "/api/v1/stats/overview", **PERIOD).status_code == 200
+    with django_assert_max_num_queries(16):
+        long = {"from": "2025-12-15", "to": "2026-07-10"}
+        assert _get(client, token, "/api/v1/stats/overview", **long).status_code == 200
+    with django_assert_max_num_queries(6):
+        assert _get(client, token, "/api/v1/stats/warnings").status_code == 200
+
+
+def test_the_commands_fold_and_rebuild_to_the_same_totals(two_days) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("stats_fold", stdout=out)
+    assert "条事件" in out.getvalue()
+    folded = _direct_rollup_totals()
+    call_command("stats_rebuild", "--chunk", "3", stdout=out)
+    assert "已重建" in out.getvalue()
+    assert _direct_rollup_totals() == folded
+    assert folded["receive"] == Case.objects.count()
+
+
+def _direct_rollup_totals() -> dict[str, int]:
+    from django.db.models import Sum
+
+    from tongban.stats.models import FlowItemDay
+
+    return dict(FlowItemDay.objects.values("flow").annotate(t=Sum("n")).values_list("flow", "t"))

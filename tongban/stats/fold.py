@@ -77,6 +77,10 @@ def _lock_cursor(chain: str) -> FoldCursor:
 def fold_pending(chain: str = DEFAULT_CHAIN, limit: int | None = None) -> FoldResult:
     """Fold the events appended since the last fold (at most `limit` of them)."""
     started = time.perf_counter()
+    if pending_events(chain) <= 0:
+        # Nothing new: answer without a write transaction (SQLite would take its write lock).
+        done = _head_seq(chain)
+        return FoldResult(done, done, time.perf_counter() - started)
     with transaction.atomic():
         cursor = _lock_cursor(chain)
         start = cursor.last_seq

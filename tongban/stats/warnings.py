@@ -43,9 +43,11 @@ def _level_q(level: str, today: datetime.date, cal: WorkCalendar) -> Q:
     return Q(promised_due__gte=today, promised_due__lte=yellow_limit(today, cal))
 
 
-def warning_counts(stats: StatsFilter, today: datetime.date) -> dict[str, int]:
+def warning_counts(
+    stats: StatsFilter, today: datetime.date, cal: WorkCalendar | None = None
+) -> dict[str, int]:
     """How many cases carry each card today: one query."""
-    cal = current_calendar()
+    cal = cal or current_calendar()
     counted = (
         _scoped_cases(stats)
         .filter(state=CaseState.IN_REVIEW, promised_due__lte=yellow_limit(today, cal))
@@ -127,7 +129,7 @@ def warning_list(
     return {
         "results": rows,
         "next": f"{last.promised_due}~{last.pk}" if last else None,
-        "counts": warning_counts(stats, today),
+        "counts": warning_counts(stats, today, cal),
     }
 
 
