@@ -19,6 +19,7 @@ from .filters import StatsFilter, can_see_statistics, parse_filter, scoped
 from .items import item_figures
 from .overview import overview
 from .panels import rating_panel, ticket_panel
+from .reform import bundle_reform
 from .warnings import PAGE_SIZE, parse_level, warning_list
 
 router = Router(tags=["统计监督"])
@@ -82,6 +83,7 @@ def stats_bundle(request: HttpRequest, code: str, query: Query[StatsQuery]) -> d
         "series": figures["series"],
         "channels": figures["channels"],
         "items": item_figures(stats),
+        "reform": bundle_reform(code, stats),
     }
 
 
