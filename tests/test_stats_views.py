@@ -27,7 +27,7 @@ from .stats_helpers import Scenario, import_stats_catalog, run_day_one, run_day_
 PERIOD = {"from": "2026-05-01", "to": "2026-06-30"}
 # Measured: 27 for the supervisor (session, user, roles and permissions 7; filter choices 3;
 # overview 11; items 3; warnings 2; ratings 1; tickets 1), 25 for an approver.
-MAX_QUERIES = 30
+MAX_QUERIES = 27
 
 
 @pytest.fixture

@@ -154,6 +154,8 @@ def staff_nav(user: User, current: str) -> dict[str, Any]:
     if user.has_role(Role.SUPERVISOR):
         entries.append(NavEntry("warnings", "超期预警", reverse("cases:warnings")))
         entries.append(NavEntry("ratings", "好差评监督", reverse("feedback:supervise")))
+    if user.has_role(Role.SUPERVISOR) or user.has_role(Role.APPROVER):
+        entries.append(NavEntry("stats", "统计总览", reverse("stats:dashboard")))
     if user.has_role(Role.HOTLINE) or user.has_role(Role.SUPERVISOR):
         entries.append(NavEntry("tickets", "12345工单", reverse("tickets:desk")))
     elif user.has_role(Role.APPROVER) or user.has_role(Role.CLERK):

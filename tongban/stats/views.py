@@ -233,7 +233,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "charts": chart_data(figures),
         "items": _flag_unclear_guides(item_figures(stats)),
         "unclear_rate": UNCLEAR_GUIDE_RATE,
-        "warnings": warning_list(stats, today, limit=DASHBOARD_WARNINGS),
+        "warnings": warning_list(
+            stats, today, limit=DASHBOARD_WARNINGS, counts=figures["warnings"]
+        ),
         "ratings": rating_panel(stats),
         "tickets": ticket_panel(stats),
         "exports": EXPORT_TABLES,

@@ -75,8 +75,10 @@ def warning_list(
     level: str | None = None,
     limit: int = PAGE_SIZE,
     after: str | None = None,
+    counts: dict[str, int] | None = None,
 ) -> dict[str, Any]:
-    """Warned cases, most overdue first (keyset paging on promised_due, id)."""
+    """Warned cases, most overdue first (keyset paging on promised_due, id). Pass `counts`
+    when the caller has them already (the dashboard's overview), to save the count query."""
     cal = current_calendar()
     limit = max(1, min(limit, MAX_PAGE_SIZE))
     cases = _scoped_cases(stats).filter(state=CaseState.IN_REVIEW)
@@ -129,7 +131,7 @@ def warning_list(
     return {
         "results": rows,
         "next": f"{last.promised_due}~{last.pk}" if last else None,
-        "counts": warning_counts(stats, today, cal),
+        "counts": counts if counts is not None else warning_counts(stats, today, cal),
     }
 
 
