@@ -17,6 +17,9 @@ from tongban.core import workcalendar
 from tongban.core.calendar_actions import seed_calendar_from_chinesecalendar
 from tongban.core.demo import DEMO_PASSWORD, load_demo_data
 from tongban.core.models import User
+from tongban.stats.fold import fold_pending
+
+from .stats_helpers import Scenario, import_stats_catalog, run_day_one, run_day_two
 
 MINI_CATALOG = Path(__file__).parent / "data" / "mini-catalog.yaml"
 
@@ -91,3 +94,14 @@ def api_token(client: Client, demo: None) -> Callable[[str], str]:
         return token
 
     return issue
+
+
+@pytest.fixture
+def two_days(calendar: None, demo: None, persona: Callable[[str], User]) -> Scenario:
+    """Two days at the service centre (tests/stats_helpers.py), folded into the rollups."""
+    import_stats_catalog()
+    scenario = Scenario()
+    run_day_one(persona, scenario)
+    run_day_two(persona, scenario)
+    fold_pending()
+    return scenario

@@ -14,18 +14,8 @@ from tongban.core.models import Department
 from tongban.stats.fold import fold_pending, rebuild_rollups
 
 from .case_helpers import shanghai
-from .stats_helpers import Scenario, import_stats_catalog, run_day_one, run_day_two
 
 PERIOD = {"from": "2026-05-01", "to": "2026-06-30"}
-
-
-@pytest.fixture
-def two_days(calendar, demo, persona) -> Scenario:
-    import_stats_catalog()
-    scenario = Scenario()
-    run_day_one(persona, scenario)
-    run_day_two(persona, scenario)
-    return scenario
 
 
 def _get(client, token: str, path: str, **params: str):

@@ -23,23 +23,11 @@ from tongban.cases.enums import OPEN_STATES, CaseState
 from tongban.cases.models import Case
 from tongban.core.models import Department
 from tongban.stats.exports import MAX_ROWS, neutralise
-from tongban.stats.fold import fold_pending
 
 from .case_helpers import shanghai
-from .stats_helpers import Scenario, import_stats_catalog, run_day_one, run_day_two
 
 PERIOD = {"from": "2026-05-01", "to": "2026-06-30"}
 BOM = "\ufeff".encode()
-
-
-@pytest.fixture
-def two_days(calendar: None, demo: None, persona: Any) -> Scenario:
-    import_stats_catalog()
-    scenario = Scenario()
-    run_day_one(persona, scenario)
-    run_day_two(persona, scenario)
-    fold_pending()
-    return scenario
 
 
 def _export(client: Client, table: str, fmt: str, **params: str) -> Any:

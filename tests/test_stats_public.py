@@ -11,20 +11,8 @@ from django.urls import reverse
 
 from tongban.cases.models import Application, Case
 from tongban.core.models import Department
-from tongban.stats.fold import fold_pending
 
 from .case_helpers import shanghai
-from .stats_helpers import Scenario, import_stats_catalog, run_day_one, run_day_two
-
-
-@pytest.fixture
-def two_days(calendar, demo, persona) -> Scenario:
-    import_stats_catalog()
-    scenario = Scenario()
-    run_day_one(persona, scenario)
-    run_day_two(persona, scenario)
-    fold_pending()
-    return scenario
 
 
 def _get(client, **params: str):

@@ -17,25 +17,13 @@ from tongban.catalog.metrics import plan_metrics
 from tongban.catalog.queries import published_bundle
 from tongban.core.models import AuditEvent, Department
 from tongban.stats.filters import StatsFilter
-from tongban.stats.fold import fold_pending
 from tongban.stats.reform import REFORM_DEFINITIONS, bundle_reform, reform_report
 
 from .case_helpers import shanghai
-from .stats_helpers import Scenario, import_stats_catalog, run_day_one, run_day_two
 
 PERIOD = {"from": "2026-05-01", "to": "2026-06-30"}
 STATS = StatsFilter(datetime.date(2026, 5, 1), datetime.date(2026, 6, 30))
 WAIVED = {"licence", "data_check", "commitment", "produced"}
-
-
-@pytest.fixture
-def two_days(calendar, demo, persona) -> Scenario:
-    import_stats_catalog()
-    scenario = Scenario()
-    run_day_one(persona, scenario)
-    run_day_two(persona, scenario)
-    fold_pending()
-    return scenario
 
 
 def _submitted(plan_code: str) -> list[Application]:

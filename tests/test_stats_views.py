@@ -19,25 +19,13 @@ from tongban.cases.enums import OPEN_STATES, CaseState
 from tongban.cases.models import Case
 from tongban.core.models import Department
 from tongban.stats.definitions import DEFINITIONS
-from tongban.stats.fold import fold_pending
 
 from .case_helpers import shanghai
-from .stats_helpers import Scenario, import_stats_catalog, run_day_one, run_day_two
 
 PERIOD = {"from": "2026-05-01", "to": "2026-06-30"}
 # Measured: 27 for the supervisor (session, user, roles and permissions 7; filter choices 3;
 # overview 11; items 3; warnings 2; ratings 1; tickets 1), 25 for an approver.
 MAX_QUERIES = 27
-
-
-@pytest.fixture
-def two_days(calendar, demo, persona) -> Scenario:
-    import_stats_catalog()
-    scenario = Scenario()
-    run_day_one(persona, scenario)
-    run_day_two(persona, scenario)
-    fold_pending()
-    return scenario
 
 
 @pytest.fixture
