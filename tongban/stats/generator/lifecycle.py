@@ -215,9 +215,11 @@ class Simulator:
         # 4. The decision day: mostly within the promised limit, a few late.
         v = rng.random()
         if v < P_LATE_STATUTORY:
-            day = fc.add(max(sdue, earliest), 1 + int(rng.random() * 10))
+            day = fc.add(max(sdue, earliest), 1 + int(rng.random() * 5))
         elif v < P_LATE_STATUTORY + P_LATE_PROMISED and fc.count(pdue, sdue) > 0:
-            day = fc.add(pdue, 1 + int(rng.random() * fc.count(pdue, sdue)))
+            # Late cases are mostly a day or two late: a long tail would fill the red list.
+            gap = fc.count(pdue, sdue)
+            day = fc.add(pdue, 1 + int(rng.random() ** 2 * min(gap - 1, 4)))
         else:
             span = fc.count(accepted, pdue) if pdue > accepted else 0
             day = fc.add(accepted, int((span + 1) * rng.random() ** 1.5))

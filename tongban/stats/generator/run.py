@@ -14,6 +14,7 @@ import random
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
@@ -23,6 +24,7 @@ from tongban.cases.models import Application, Case
 from tongban.core.audit import DEFAULT_CHAIN, GENESIS_HASH
 from tongban.core.models import AuditChainHead
 
+from .bulkload import bulk_load
 from .calendar import DAY, FastCalendar
 from .lifecycle import CaseLife, Simulator
 from .people import Applicant, ProvisionPool, applicant_pool
@@ -36,12 +38,14 @@ from .volume import (
     item_order,
     zipf,
 )
-from .world import REGION_WEIGHTS, World, build_world
+from .world import REGION_WEIGHTS, BundleInfo, ItemInfo, World, build_world
 from .writer import NULL, finish, load_sequences, make_sink, save_sequences
 
 # Online submissions by hour of the day (local): office hours and evenings.
 HOUR_WEIGHTS = [1, 0.5, 0.3, 0.2, 0.2, 0.4, 1, 3, 6, 9, 10, 9, 6, 6, 8, 9, 9, 8, 6, 6, 7, 7, 5, 3]
 CHANNEL_STEPS = 20
+# (time, order, action, object type, object id, before, after, channel)
+Event = tuple[int, int, str, str, str, str, str, str]
 
 
 @dataclass
@@ -64,6 +68,7 @@ class Options:
     end: datetime.date = datetime.date(2026, 11, 20)
     batch: int = 200_000
     pool: int = 3000  # applicants per region and kind
+    bulk: bool = False  # PostgreSQL: drop secondary indexes during the load (bulkload.py)
 
 
 class Generator:
@@ -71,11 +76,13 @@ class Generator:
         self.world, self.o, self.say = world, options, say
         self.rng = rng = random.Random(options.seed)
         self.first, self.last = options.start.toordinal(), options.end.toordinal()
-        self.fc = FastCalendar(options.start - datetime.timedelta(days=40), options.end + datetime.timedelta(days=500))
+        self.fc = FastCalendar(
+            options.start - datetime.timedelta(days=40), options.end + datetime.timedelta(days=500)
+        )
         self.sim = Simulator(self.fc, rng, (self.last + 1) * DAY)
         self.sink = make_sink()
         self.summary = Summary()
-        self.buckets: dict[int, list[tuple]] = defaultdict(list)  # type: ignore[type-arg]
+        self.buckets: dict[int, list[Event]] = defaultdict(list)
         self.order = 0
         self.counters = load_sequences()
         self.next_app = (Application.objects.aggregate(m=Max("id"))["m"] or 0) + 1
@@ -102,7 +109,9 @@ class Generator:
         }
         self.provisions = ProvisionPool(rng)
         self.pools: dict[tuple[str, bool], list[Applicant]] = {
-            (r, company): applicant_pool(rng, r, company, options.pool if not company else max(10, options.pool // 4))
+            (r, company): applicant_pool(
+                rng, r, company, options.pool if not company else max(10, options.pool // 4)
+            )
             for r in regions
             for company in (False, True)
         }
@@ -119,30 +128,30 @@ class Generator:
 
     def application(self, day: int, working: bool, progress: float, remaining: int) -> int:
         rng, w = self.rng, self.world
-        region: str = self.region()  # type: ignore[assignment]
-        bundle = None
+        region: str = self.region()
+        bundle: BundleInfo | None = None
         if rng.random() < BUNDLE_SHARE:
             bundle = self.bundle()
-            if len(bundle.members) > remaining:  # type: ignore[attr-defined]
+            if len(bundle.members) > remaining:
                 bundle = None
         if bundle is not None:
-            members = list(bundle.members)  # type: ignore[attr-defined]
-            plan_code, plan_name = bundle.code, bundle.name  # type: ignore[attr-defined]
-            company = bundle.company  # type: ignore[attr-defined]
-            bundle_version, item_id = str(bundle.version_id), NULL  # type: ignore[attr-defined]
+            members = list(bundle.members)
+            plan_code, plan_name = bundle.code, bundle.name
+            company = bundle.company
+            bundle_version, item_id = str(bundle.version_id), NULL
         else:
-            demo_id: int = self.item()  # type: ignore[assignment]
+            demo_id: int = self.item()
             members = [demo_id]
             info = w.items[region][demo_id]
             plan_code, plan_name = info.code, info.name
             company = demo_id in w.company_items
             bundle_version, item_id = NULL, str(info.item_id)
-        channel: str = self.channels[(int(progress * CHANNEL_STEPS), working)]()  # type: ignore[assignment]
+        channel: str = self.channels[(int(progress * CHANNEL_STEPS), working)]()
         window = channel == "window"
         if window:
             received = self.sim.office(day)
         else:
-            received = day * DAY + self.hour() * 3600 + int(rng.random() * 3600)  # type: ignore[operator]
+            received = day * DAY + self.hour() * 3600 + int(rng.random() * 3600)
         stamp = self.fc.stamp(received)
         ymd = self.fc.iso(day).replace("-", "")
         number = f"SQ{ymd}{self.serial('application', day):06d}"
@@ -176,7 +185,16 @@ class Generator:
             f'"cases": {{{cases}}}, "provisions": {self.provisions.draw(window, bundle is not None, progress)}}}'
         )
         self.buckets[day].append(
-            (received, submit_order, "application.submit", "application", number, NULL, after, channel)
+            (
+                received,
+                submit_order,
+                "application.submit",
+                "application",
+                number,
+                NULL,
+                after,
+                channel,
+            )
         )
         self.summary.applications += 1
         return len(members)
@@ -185,7 +203,7 @@ class Generator:
         self,
         life: CaseLife,
         case_no: str,
-        info: object,
+        info: ItemInfo,
         received: int,
         stamp: str,
         app_id: int,
@@ -205,14 +223,14 @@ class Generator:
         self.sink.add(
             "cases",
             (
-                str(case_id), case_no, info.code, info.name, life.state, "0", stamp,  # type: ignore[attr-defined]
+                str(case_id), case_no, info.code, info.name, life.state, "0", stamp,
                 day(life.accepted_on), moment(life.decided_at), moment(life.delivered_at),
                 day(life.statutory_due), day(life.promised_due), "t" if life.provisional else "f",
                 str(life.paused_working), str(life.paused_natural), life.decision_by, life.reason,
                 life.legal_basis, day(life.deficiency_supply_by), NULL, life.result_name,
                 life.delivery_method, life.tracking_no, fc.stamp(life.updated_at), NULL,
-                str(app_id), str(info.department_id), str(info.item_id),  # type: ignore[attr-defined]
-                str(info.version_id), centre,  # type: ignore[attr-defined]
+                str(app_id), str(info.department_id), str(info.item_id),
+                str(info.version_id), centre,
             ),
         )  # fmt: skip
         if life.special is not None:
@@ -252,8 +270,25 @@ class Generator:
         self.summary.events += len(events)
 
     def run(self) -> Summary:
-        o, summary = self.o, self.summary
         began = time.monotonic()
+        with bulk_load(self.say) if self.o.bulk else nullcontext():
+            try:
+                self.days(began)
+            finally:
+                self.sink.close()  # waits for the last COPY
+            self.say(f"写入完成（{time.monotonic() - began:,.0f} 秒）")
+        save_sequences(self.counters)
+        AuditChainHead.objects.filter(chain=DEFAULT_CHAIN).update(
+            last_seq=self.seq, last_hash=self.prev_hash
+        )
+        self.summary.last_seq = self.seq
+        self.say("ANALYZE …")
+        finish()
+        self.summary.elapsed = time.monotonic() - began
+        return self.summary
+
+    def days(self, began: float) -> None:
+        o, summary = self.o, self.summary
         weights = day_weights(self.fc, self.first, self.last)
         total_weight = sum(weights)
         span = max(1, self.last - self.first)
@@ -279,16 +314,6 @@ class Generator:
                     f"事件 {summary.events:,}  {made / elapsed:,.0f} 件/秒  {rows / elapsed:,.0f} 行/秒"
                 )
         assert not self.buckets, "events left after the last day"
-        self.sink.flush()
-        save_sequences(self.counters)
-        AuditChainHead.objects.filter(chain=DEFAULT_CHAIN).update(
-            last_seq=self.seq, last_hash=self.prev_hash
-        )
-        summary.last_seq = self.seq
-        self.say("ANALYZE …")
-        finish()
-        summary.elapsed = time.monotonic() - began
-        return summary
 
 
 def generate(options: Options, say: Callable[[str], None] = print) -> Summary:

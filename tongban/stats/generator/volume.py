@@ -12,9 +12,12 @@ from __future__ import annotations
 import random
 from bisect import bisect
 from itertools import accumulate
+from typing import Generic, TypeVar
 
 from .calendar import FastCalendar
 from .world import World
+
+T = TypeVar("T")
 
 WEEKDAY_FACTOR = (1.25, 1.05, 1.0, 0.95, 0.9, 0.9, 0.9)  # Mon … Sun (make-up working days)
 WEEKEND_FACTOR = 0.10
@@ -74,16 +77,16 @@ def zipf(n: int, s: float = 1.0) -> list[float]:
     return [1 / (rank + 1) ** s for rank in range(n)]
 
 
-class Picker:
+class Picker(Generic[T]):
     """Weighted choice with precomputed cumulative weights (random.choices without setup)."""
 
-    def __init__(self, rng: random.Random, values: list, weights: list[float]) -> None:  # type: ignore[type-arg]
+    def __init__(self, rng: random.Random, values: list[T], weights: list[float]) -> None:
         self.rng = rng
         self.values = values
         self.cum = list(accumulate(weights))
         self.total = self.cum[-1]
 
-    def __call__(self) -> object:
+    def __call__(self) -> T:
         return self.values[bisect(self.cum, self.rng.random() * self.total)]
 
 

@@ -177,6 +177,7 @@ def _clone_items(demo: list[ServiceItem]) -> None:
             code = dept.uscc + item.code[18:]
             if code in existing:
                 continue
+            assert item.published is not None
             pending.append(
                 (
                     ServiceItem(code=code, basic_code=item.basic_code, department=dept),

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime
 import json
+import queue
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -142,6 +144,9 @@ class Sink:
                 self.written[name] += len(rows)
                 self.rows[name] = []
 
+    def close(self) -> None:
+        self.flush()
+
     def write(
         self, model: type[models.Model], columns: list[str], rows: list[tuple[str, ...]]
     ) -> None:
@@ -149,7 +154,13 @@ class Sink:
 
 
 class CopySink(Sink):
-    """PostgreSQL: COPY … FROM STDIN through psycopg 3, in chunks of a few megabytes."""
+    """PostgreSQL: COPY … FROM STDIN through psycopg 3, in chunks of a few megabytes.
+
+    The COPYs run in a background thread, so the next batch is generated while PostgreSQL
+    takes the last one (psycopg releases the GIL while it waits on the socket). The thread is
+    the only user of the connection until `close()`; the queue holds one batch, so memory
+    stays bounded when the database is the slower side.
+    """
 
     def __init__(self) -> None:
         super().__init__()
@@ -158,6 +169,45 @@ class CopySink(Sink):
         with self.raw.cursor() as cursor:
             # This session only: a crash loses at most the last batch, never consistency.
             cursor.execute("SET synchronous_commit TO off")
+        self.queue: queue.Queue[list[tuple[Any, list[str], list[tuple[str, ...]]]] | None] = (
+            queue.Queue(maxsize=1)
+        )
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._work, name="stats-generate-copy", daemon=True)
+        self.thread.start()
+
+    def flush(self) -> None:
+        if self.error is not None:
+            raise RuntimeError("COPY failed") from self.error
+        work = []
+        for name, model, columns in TABLES:
+            rows = self.rows[name]
+            if rows:
+                work.append((model, columns, rows))
+                self.written[name] += len(rows)
+                self.rows[name] = []
+        if work:
+            self.queue.put(work)
+
+    def close(self) -> None:
+        self.flush()
+        self.queue.put(None)
+        self.thread.join()
+        if self.error is not None:
+            raise RuntimeError("COPY failed") from self.error
+
+    def _work(self) -> None:
+        while True:
+            work = self.queue.get()
+            if work is None:
+                return
+            if self.error is not None:
+                continue  # drain: the main thread raises at its next flush
+            try:
+                for model, columns, rows in work:
+                    self.write(model, columns, rows)
+            except BaseException as exc:
+                self.error = exc
 
     def write(
         self, model: type[models.Model], columns: list[str], rows: list[tuple[str, ...]]
@@ -175,11 +225,11 @@ class CopySink(Sink):
                     chunk, size = [], 0
             if chunk:
                 copy.write("\n".join(chunk) + "\n")
-        if not self.raw.autocommit:
-            self.raw.commit()
+        # Outside a transaction (the command) each COPY commits by itself; inside one (tests)
+        # it is part of that transaction.
 
 
-def _converter(field: models.Field) -> Callable[[str], Any]:  # type: ignore[type-arg]
+def _converter(field: models.Field) -> Callable[[str], Any]:
     if isinstance(field, EncryptedTextField | EncryptedJSONField):
         return lambda v: v
     if isinstance(field, models.JSONField):
@@ -254,5 +304,12 @@ def finish() -> None:
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                 f"GREATEST((SELECT MAX(id) FROM {table}), 1))"
             )
-        for model in (Application, Case, AuditEvent, SpecialProcedure, NumberSequence):
-            cursor.execute(f"ANALYZE {model._meta.db_table}")
+        analysed: list[type[models.Model]] = [
+            Application,
+            Case,
+            AuditEvent,
+            SpecialProcedure,
+            NumberSequence,
+        ]
+        for model_class in analysed:
+            cursor.execute(f"ANALYZE {model_class._meta.db_table}")
