@@ -76,6 +76,9 @@ def bulk_load(say: Callable[[str], None]) -> Iterator[None]:
     tables = [m._meta.db_table for m in LOADED]
     indexes = _secondary_indexes(tables)
     with connection.cursor() as cursor:
+        # Inside a caller's transaction (tests) deferred FK checks may be queued, and an
+        # index cannot be dropped or built on a table with pending trigger events: run them.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         for name, _ in indexes:
             cursor.execute(f'DROP INDEX "{name}"')
         cursor.execute("SET session_replication_role = replica")
