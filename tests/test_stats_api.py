@@ -180,3 +180,14 @@ def _direct_rollup_totals() -> dict[str, int]:
     from tongban.stats.models import FlowItemDay
 
     return dict(FlowItemDay.objects.values("flow").annotate(t=Sum("n")).values_list("flow", "t"))
+
+
+def test_items_flag_a_guide_as_unclear_from_twenty_percent(two_days, client, api_token) -> None:
+    body = _get(client, api_token("supervisor"), "/api/v1/stats/items", **PERIOD).json()
+    rows = {r["item_code"]: r for r in body["results"]}
+    review = rows["TREVIEW01"]
+    # Six TREVIEW01 receipts, two of them sent back for 补正: 33.33 %.
+    assert review["received"] == Case.objects.filter(item_code="TREVIEW01").count() == 6
+    assert review["supplement_rate"] == "33.33"
+    assert review["unclear_guide"] is True
+    assert rows["TINSTANT01"]["unclear_guide"] is False

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from django.db.models import Q
+from django.utils import timezone
 
 from tongban.catalog.models import Bundle
 from tongban.core.errors import DomainError
@@ -93,7 +94,7 @@ def _department(raw: str | None) -> int | None:
     return int(raw)
 
 
-def _supervised_prefixes(user: User) -> list[str] | None:
+def supervised_prefixes(user: User) -> list[str] | None:
     """Region prefixes of the user's supervisor assignments; None means everywhere."""
     assignments = user.assignments_by_role().get(Role.SUPERVISOR, [])
     if any(a.region is None for a in assignments):
@@ -105,10 +106,23 @@ def can_see_statistics(user: User) -> bool:
     return user.has_role(Role.SUPERVISOR) or user.has_role(Role.APPROVER)
 
 
+def require_statistics(user: User) -> User:
+    """403 for anyone but supervisors and department staff."""
+    if not can_see_statistics(user):
+        raise DomainError("forbidden", "只有效能监督人员和部门人员可以查看统计数据", 403)
+    return user
+
+
+def statistics_filter(params: Mapping[str, str], user: User) -> StatsFilter:
+    """The filter a request asks for, checked (400) and narrowed to the user's scope (403)."""
+    require_statistics(user)
+    return scoped(parse_filter(params, timezone.localdate()), user)
+
+
 def scoped(stats: StatsFilter, user: User) -> StatsFilter:
     """The filter narrowed to the user's scope; 403 when it asks for more than that."""
     if user.has_role(Role.SUPERVISOR):
-        prefixes = _supervised_prefixes(user)
+        prefixes = supervised_prefixes(user)
         if prefixes is None:
             return stats
         if stats.region is None:

@@ -105,10 +105,15 @@ def rebuild_rollups(chain: str = DEFAULT_CHAIN, chunk: int = REBUILD_CHUNK) -> F
     with transaction.atomic():
         cursor = _lock_cursor(chain)
         for model in ROLLUPS:
-            model.objects.all()._raw_delete(model.objects.db)
+            model.objects.all().delete()
         end = _head_seq(chain)
         for start in range(0, end, chunk):
             _fold_range(chain, start, min(end, start + chunk))
+        if connection.vendor == "postgresql":
+            # Fresh planner statistics: the tables were emptied and refilled in one go.
+            with connection.cursor() as cur:
+                for model in ROLLUPS:
+                    cur.execute(f"ANALYZE {model._meta.db_table}")
         now = timezone.now()
         cursor.last_seq = end
         cursor.folded_at = now

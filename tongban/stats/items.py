@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Sum
@@ -13,14 +14,21 @@ from tongban.core.rates import percentage
 
 from .filters import StatsFilter
 from .models import DurationDay, FlowItemDay
-from .overview import DECISIONS, MEASURES, _average, _scope, percentile
+from .overview import DECISIONS, MEASURES, average, percentile, scoped_rows
+
+# 补正率 or 不予受理率 at or above this (percent): the item's guide is probably unclear.
+UNCLEAR_GUIDE_RATE = Decimal("20")
+
+
+def _unclear(*rates: Decimal | None) -> bool:
+    return any(rate is not None and rate >= UNCLEAR_GUIDE_RATE for rate in rates)
 
 
 def item_figures(stats: StatsFilter, limit: int = 200) -> list[dict[str, Any]]:
     """One row per item with activity in the period, busiest first: three queries."""
     period = (stats.date_from, stats.date_to)
     grouped = (
-        _scope(FlowItemDay.objects.filter(day__range=period), stats)
+        scoped_rows(FlowItemDay.objects.filter(day__range=period), stats)
         .order_by()
         .values("item_code", "flow")
         .annotate(**{m: Sum(m) for m in MEASURES})
@@ -32,7 +40,7 @@ def item_figures(stats: StatsFilter, limit: int = 200) -> list[dict[str, Any]]:
         measures[row["item_code"]].update({m: row[m] or 0 for m in MEASURES if m != "n"})
     histograms: dict[str, dict[int, int]] = defaultdict(dict)
     durations = (
-        _scope(DurationDay.objects.filter(day__range=period), stats)
+        scoped_rows(DurationDay.objects.filter(day__range=period), stats)
         .order_by()
         .values("item_code", "working_days")
         .annotate(t=Sum("n"))
@@ -45,6 +53,8 @@ def item_figures(stats: StatsFilter, limit: int = 200) -> list[dict[str, Any]]:
     for code in ranked:
         f, m = flows[code], measures[code]
         completed = sum(f[d] for d in DECISIONS)
+        supplement_rate = percentage(f["request_supplement"], f["receive"])
+        refusal_rate = percentage(f["refuse"], f["accept"] + f["refuse"])
         result.append(
             {
                 "item_code": code,
@@ -52,11 +62,12 @@ def item_figures(stats: StatsFilter, limit: int = 200) -> list[dict[str, Any]]:
                 "received": f["receive"],
                 "accepted": f["accept"],
                 "completed": completed,
-                "average_working_days": _average(m["working_days"], m["timed"]),
+                "average_working_days": average(m["working_days"], m["timed"]),
                 "p90_working_days": percentile(histograms[code], 90),
                 "on_time_rate_promised": percentage(m["on_time_promised"], completed),
-                "supplement_rate": percentage(f["request_supplement"], f["receive"]),
-                "refusal_rate": percentage(f["refuse"], f["accept"] + f["refuse"]),
+                "supplement_rate": supplement_rate,
+                "refusal_rate": refusal_rate,
+                "unclear_guide": _unclear(supplement_rate, refusal_rate),
                 "denial_rate": percentage(f["deny"], completed),
             }
         )

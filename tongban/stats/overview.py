@@ -48,18 +48,18 @@ class Spans:
     days: list[tuple[datetime.date, datetime.date]]
 
 
-def _month_start(day: datetime.date) -> datetime.date:
+def month_start(day: datetime.date) -> datetime.date:
     return day.replace(day=1)
 
 
-def _next_month(day: datetime.date) -> datetime.date:
+def next_month(day: datetime.date) -> datetime.date:
     return (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
 
 
 def split_period(start: datetime.date, end: datetime.date) -> Spans:
-    first_full = start if start.day == 1 else _next_month(start)
+    first_full = start if start.day == 1 else next_month(start)
     after_end = end + datetime.timedelta(days=1)
-    last_full_end = _month_start(after_end)  # exclusive end of the last whole month
+    last_full_end = month_start(after_end)  # exclusive end of the last whole month
     if first_full >= last_full_end:
         return Spans(None, [(start, end)])
     days = []
@@ -67,7 +67,7 @@ def split_period(start: datetime.date, end: datetime.date) -> Spans:
         days.append((start, first_full - datetime.timedelta(days=1)))
     if last_full_end <= end:
         days.append((last_full_end, end))
-    last_month = _month_start(last_full_end - datetime.timedelta(days=1))
+    last_month = month_start(last_full_end - datetime.timedelta(days=1))
     return Spans((first_full, last_month), days)
 
 
@@ -77,7 +77,7 @@ def _flow_tables(stats: StatsFilter) -> tuple[type[FlowMeasures], type[FlowMeasu
     return FlowRegionDay, FlowRegionMonth
 
 
-def _scope(rows: QuerySet[Any], stats: StatsFilter) -> QuerySet[Any]:
+def scoped_rows(rows: QuerySet[Any], stats: StatsFilter) -> QuerySet[Any]:
     rows = rows.filter(stats.region_q())
     if stats.department is not None:
         rows = rows.filter(department_id=stats.department)
@@ -103,10 +103,10 @@ def flow_rows(stats: StatsFilter, by: tuple[str, ...]) -> list[dict[str, Any]]:
         period |= Q(day__range=(start, end))
     querysets = []
     if spans.days:
-        querysets.append(_scope(day_table._default_manager.filter(period), stats))
+        querysets.append(scoped_rows(day_table._default_manager.filter(period), stats))
     if spans.months:
         querysets.append(
-            _scope(month_table._default_manager.filter(day__range=spans.months), stats)
+            scoped_rows(month_table._default_manager.filter(day__range=spans.months), stats)
         )
     totals: dict[tuple[Any, ...], Counter[str]] = defaultdict(Counter)
     for queryset in querysets:
@@ -159,14 +159,14 @@ class Totals:
             "completion_rate": percentage(completed, self.accepted),
             "on_time_rate_promised": percentage(self.on_time_promised, completed),
             "on_time_rate_statutory": percentage(self.on_time_statutory, completed),
-            "average_working_days": _average(self.working_days, self.timed),
+            "average_working_days": average(self.working_days, self.timed),
             "supplement_rate": percentage(self.flows["request_supplement"], self.received),
             "refusal_rate": percentage(self.flows["refuse"], self.accepted + self.flows["refuse"]),
             "denial_rate": percentage(self.flows["deny"], completed),
         }
 
 
-def _average(total: int, count: int) -> Decimal | None:
+def average(total: int, count: int) -> Decimal | None:
     if not count:
         return None
     return (Decimal(total) / Decimal(count)).quantize(Decimal("0.1"))
@@ -192,15 +192,15 @@ def series(rows: list[dict[str, Any]], stats: StatsFilter) -> list[dict[str, Any
     by_month = series_by_month(stats)
     points: dict[datetime.date, Counter[str]] = defaultdict(Counter)
     for row in rows:
-        day = _month_start(row["day"]) if by_month else row["day"]
+        day = month_start(row["day"]) if by_month else row["day"]
         for name, flows in SERIES_FLOWS.items():
             if row["flow"] in flows:
                 points[day][name] += row["n"]
     if by_month:
-        keys, day = [], _month_start(stats.date_from)
+        keys, day = [], month_start(stats.date_from)
         while day <= stats.date_to:
             keys.append(day)
-            day = _next_month(day)
+            day = next_month(day)
     else:
         span = (stats.date_to - stats.date_from).days + 1
         keys = [stats.date_from + datetime.timedelta(days=i) for i in range(span)]
@@ -228,7 +228,9 @@ def percentile(histogram: dict[int, int], percent: int) -> int | None:
 
 
 def duration_histogram(stats: StatsFilter) -> dict[int, int]:
-    rows = _scope(DurationDay.objects.filter(day__range=(stats.date_from, stats.date_to)), stats)
+    rows = scoped_rows(
+        DurationDay.objects.filter(day__range=(stats.date_from, stats.date_to)), stats
+    )
     return dict(
         rows.order_by().values("working_days").annotate(t=Sum("n")).values_list("working_days", "t")
     )
@@ -237,7 +239,7 @@ def duration_histogram(stats: StatsFilter) -> dict[int, int]:
 def backlog_by_department(stats: StatsFilter, limit: int = 15) -> list[dict[str, Any]]:
     """Open cases now per department, largest first, with the split by state."""
     grouped = (
-        _scope(Backlog.objects.all(), stats)
+        scoped_rows(Backlog.objects.all(), stats)
         .order_by()
         .values("department_id", "state")
         .annotate(t=Sum("n"))
@@ -297,7 +299,7 @@ def overview(stats: StatsFilter, today: datetime.date) -> dict[str, Any]:
             **totals.as_dict(),
             "online_rate": percentage(online, received),
             "p90_working_days": percentile(histogram, 90),
-            "backlog": _scope(Backlog.objects.all(), stats).aggregate(t=Sum("n"))["t"] or 0,
+            "backlog": scoped_rows(Backlog.objects.all(), stats).aggregate(t=Sum("n"))["t"] or 0,
         },
         "series": series(rows, stats),
         "channels": channels,

@@ -40,7 +40,7 @@ from tongban.core.rates import percentage
 from .definitions import DEFINITIONS, FLOWS, Definition
 from .filters import StatsFilter
 from .models import ApplicationDay, DurationDay, FlowItemDay
-from .overview import DECISIONS, MEASURES, ONLINE_CHANNELS, _average, _scope, percentile
+from .overview import DECISIONS, MEASURES, ONLINE_CHANNELS, average, percentile, scoped_rows
 
 Row = dict[str, Any]
 
@@ -229,7 +229,7 @@ class Flows:
 
     @property
     def average_days(self) -> Decimal | None:
-        return _average(self.measures["working_days"], self.measures["timed"])
+        return average(self.measures["working_days"], self.measures["timed"])
 
     def as_dict(self) -> Row:
         completed = self.completed
@@ -269,7 +269,7 @@ def load_measured(stats: StatsFilter, plan_codes: Iterable[str] | None = None) -
     period = (stats.date_from, stats.date_to)
     flows: dict[tuple[str, str], Flows] = defaultdict(Flows)
     grouped = (
-        _scope(FlowItemDay.objects.filter(day__range=period), stats)
+        scoped_rows(FlowItemDay.objects.filter(day__range=period), stats)
         .order_by()
         .values("bundle_code", "item_code", "flow")
         .annotate(**{m: Sum(m) for m in MEASURES})
@@ -279,7 +279,7 @@ def load_measured(stats: StatsFilter, plan_codes: Iterable[str] | None = None) -
         entry.flows[row["flow"]] += row["n"] or 0
         entry.measures.update({m: row[m] or 0 for m in MEASURES if m != "n"})
     durations = (
-        _scope(DurationDay.objects.filter(day__range=period), stats)
+        scoped_rows(DurationDay.objects.filter(day__range=period), stats)
         .order_by()
         .values("bundle_code", "item_code", "working_days")
         .annotate(t=Sum("n"))

@@ -200,6 +200,8 @@ def flow_upserts(d: Dialect, open_states: list[str]) -> list[str]:
             f"SELECT {bk}, from_state AS state, -n FROM {DELTA} WHERE from_state IN ({states})"
             f") moves WHERE true GROUP BY {bk}, state",
         ),
+        # A group that emptied is no backlog: keep the table as small as the open cases.
+        f"DELETE FROM {_t(Backlog)} WHERE n = 0",
     ]
 
 

@@ -9,7 +9,6 @@ shapes the figures for the template — cards with their definitions, chart data
 
 from __future__ import annotations
 
-from decimal import Decimal
 from functools import reduce
 from operator import or_
 from typing import Any
@@ -29,20 +28,13 @@ from tongban.core.models import Department, Region, Role, User
 from tongban.core.rates import percent_text
 
 from .definitions import DEFINITIONS
-from .filters import (
-    StatsFilter,
-    _supervised_prefixes,
-    can_see_statistics,
-    parse_filter,
-    scoped,
-)
-from .items import item_figures
+from .filters import StatsFilter, require_statistics, statistics_filter, supervised_prefixes
+from .items import UNCLEAR_GUIDE_RATE, item_figures
 from .overview import overview
 from .panels import rating_panel, ticket_panel
 from .warnings import PAGE_SIZE, parse_level, warning_list
 
 DASHBOARD_WARNINGS = 20
-UNCLEAR_GUIDE_RATE = Decimal("20")  # 补正率 or 不予受理率 at or above this: flag the guide
 EXPORT_TABLES = (
     ("series", "收件/受理/办结走势"),
     ("backlog", "各部门在办量"),
@@ -56,15 +48,12 @@ EXPORT_TABLES = (
 
 
 def stats_user(request: HttpRequest) -> User:
-    user = staff_user(request)
-    if not can_see_statistics(user):
-        raise DomainError("forbidden", "只有效能监督人员和部门人员可以查看统计数据", 403)
-    return user
+    return require_statistics(staff_user(request))
 
 
 def request_filter(request: HttpRequest, user: User) -> StatsFilter:
     """The request's filter, narrowed to the user's scope (400 / 403 as a DomainError)."""
-    return scoped(parse_filter(request.GET, timezone.localdate()), user)
+    return statistics_filter(request.GET, user)
 
 
 def filter_query(stats: StatsFilter, **extra: str) -> str:
@@ -74,7 +63,7 @@ def filter_query(stats: StatsFilter, **extra: str) -> str:
 def scope_choices(user: User) -> dict[str, list[tuple[str, str]]]:
     """What the filter form offers: the regions and departments in scope, every bundle."""
     if user.has_role(Role.SUPERVISOR):
-        prefixes = _supervised_prefixes(user)
+        prefixes = supervised_prefixes(user)
         regions = Region.objects.all()
         departments = Department.objects.all()
         if prefixes is not None:
@@ -183,19 +172,10 @@ def chart_data(figures: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _flag_unclear_guides(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    for row in rows:
-        row["unclear_guide"] = any(
-            row[key] is not None and row[key] >= UNCLEAR_GUIDE_RATE
-            for key in ("supplement_rate", "refusal_rate")
-        )
-    return rows
-
-
 # --------------------------------------------------------------------------- views
 
 
-def _form_values(request: HttpRequest, stats: StatsFilter | None) -> dict[str, str]:
+def form_values(request: HttpRequest, stats: StatsFilter | None) -> dict[str, str]:
     if stats is None:  # the request as typed, to show it back beside the error
         return {k: request.GET.get(k, "") for k in ("from", "to", "region", "department", "bundle")}
     return {"region": "", "department": "", "bundle": "", **stats.as_params()}
@@ -218,20 +198,20 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         if exc.status != 400:
             raise
         context = {**base, "title": "统计总览", "errors": error_messages(exc)}
-        context["values"] = _form_values(request, None)
+        context["values"] = form_values(request, None)
         return render(request, "stats/dashboard.html", context, status=400)
     today = timezone.localdate()
     figures = overview(stats, today)
     context = {
         **base,
         "title": page_title(user, stats, choices),
-        "values": _form_values(request, stats),
+        "values": form_values(request, stats),
         "stats": stats,
         "query": filter_query(stats),
         "figures": figures,
         "cards": headline_cards(figures),
         "charts": chart_data(figures),
-        "items": _flag_unclear_guides(item_figures(stats)),
+        "items": item_figures(stats),
         "unclear_rate": UNCLEAR_GUIDE_RATE,
         "warnings": warning_list(
             stats, today, limit=DASHBOARD_WARNINGS, counts=figures["warnings"]

@@ -30,7 +30,8 @@ from tongban.core.errors import DomainError
 from tongban.core.models import User
 
 from .exports import FORMATS, TABLES, filename, gather_report, render_csv, render_xlsx
-from .filters import StatsFilter, can_see_statistics, parse_filter, scoped
+from .filters import statistics_filter
+from .overview import next_month
 from .report_pdf import render_report_pdf
 
 View = Callable[..., HttpResponse]
@@ -73,13 +74,7 @@ def stats_download(view: View) -> View:
 def _user(request: HttpRequest) -> User:
     user = request.user
     assert isinstance(user, User)
-    if not can_see_statistics(user):
-        raise DomainError("forbidden", "只有效能监督人员和部门人员可以导出统计数据", 403)
     return user
-
-
-def _scoped_filter(user: User, params: Any) -> StatsFilter:
-    return scoped(parse_filter(params, timezone.localdate()), user)
 
 
 def _download(content: bytes, fmt: str, name: str, *, inline: bool = False) -> HttpResponse:
@@ -114,8 +109,7 @@ def parse_month(raw: str | None, today: datetime.date) -> datetime.date:
 
 def month_params(month: datetime.date, today: datetime.date, params: Any) -> dict[str, str]:
     """Filter parameters for the month (to today for the current month) and the scope asked."""
-    end = (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
-    end = min(end - datetime.timedelta(days=1), today)
+    end = min(next_month(month) - datetime.timedelta(days=1), today)
     scope = {key: params.get(key) or "" for key in ("region", "department", "bundle")}
     return {"from": month.isoformat(), "to": end.isoformat(), **scope}
 
@@ -126,7 +120,7 @@ def export(request: HttpRequest, table: str, fmt: str) -> HttpResponse:
     build = TABLES.get(table)
     if build is None or fmt not in FORMATS:
         raise DomainError("not_found", f"没有“{table}.{fmt}”这种统计导出", 404)
-    stats = _scoped_filter(_user(request), request.GET)
+    stats = statistics_filter(request.GET, _user(request))
     built = build(stats, timezone.localdate())
     content = render_csv(built) if fmt == "csv" else render_xlsx(built, stats)
     return _download(content, fmt, filename(built, stats, fmt))
@@ -138,7 +132,7 @@ def report(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     today = timezone.localdate()
     month = parse_month(request.GET.get("month"), today)
-    stats = _scoped_filter(user, month_params(month, today, request.GET))
+    stats = statistics_filter(month_params(month, today, request.GET), user)
     monthly = gather_report(stats, month, today)
     content = render_report_pdf(monthly)
     name = f"{monthly.scope}_{month:%Y-%m}_月度政务服务效能报告.pdf"

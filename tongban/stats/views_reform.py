@@ -9,43 +9,31 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from tongban.cases.views_staff import domain_errors, staff_user
+from tongban.cases.views_staff import domain_errors
 from tongban.catalog.models import Bundle
-from tongban.catalog.store import published_bundle_specs
 from tongban.core.errors import DomainError
-from tongban.core.models import Department, User
+from tongban.core.models import Role
 
-from .filters import StatsFilter, can_see_statistics, parse_filter, scoped
+from .filters import StatsFilter, statistics_filter
 from .reform import REFORM_DEFINITIONS, bundle_reform, rate_chart, reform_report
+from .views import form_values, scope_choices, stats_user
 
 
-def _stats(request: HttpRequest, **override: str) -> tuple[User, StatsFilter]:
-    user = staff_user(request)
-    if not can_see_statistics(user):
-        raise PermissionDenied("只有效能监督人员和部门人员可以查看统计数据")
-    params = {key: request.GET.get(key, "") for key in ("from", "to", "region", "department")}
-    params["bundle"] = request.GET.get("bundle", "")
-    params.update(override)
-    return user, scoped(parse_filter(params, timezone.localdate()), user)
-
-
-def _filter_options(stats: StatsFilter) -> dict[str, Any]:
-    departments = Department.objects.order_by("region_id", "code").values_list("pk", "name")
-    if stats.region is None and stats.department is not None:  # an approver: their own
-        departments = departments.filter(pk=stats.department)
-    elif stats.region_prefix:
-        departments = departments.filter(stats.region_q())
-    bundles = sorted(published_bundle_specs().values(), key=lambda b: b.code)
-    return {
-        "department_options": list(departments),
-        "bundle_options": [(b.code, b.name) for b in bundles],
+def _page(request: HttpRequest, **override: str) -> tuple[StatsFilter, dict[str, Any]]:
+    """The scoped filter and the shared filter form's context (the dashboard's form)."""
+    user = stats_user(request)
+    stats = statistics_filter({**request.GET.dict(), **override}, user)
+    form = {
+        "choices": scope_choices(user),
+        "values": form_values(request, stats),
+        "supervisor": user.has_role(Role.SUPERVISOR),
+        "filter_action": request.path,
     }
+    return stats, form
 
 
 def _charts(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -56,7 +44,7 @@ def _charts(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 @require_GET
 @domain_errors
 def reform(request: HttpRequest) -> HttpResponse:
-    _, stats = _stats(request)
+    stats, form = _page(request)
     report = reform_report(stats)
     bundles = report["bundles"]
     for row, chart in zip(bundles, _charts(bundles), strict=True):
@@ -67,7 +55,7 @@ def reform(request: HttpRequest) -> HttpResponse:
         "report": report,
         "query": urlencode(params),
         "definitions": list(REFORM_DEFINITIONS.values()),
-        **_filter_options(stats),
+        **form,
     }
     return render(request, "stats/reform.html", context)
 
@@ -78,7 +66,7 @@ def reform(request: HttpRequest) -> HttpResponse:
 def reform_bundle(request: HttpRequest, code: str) -> HttpResponse:
     if not Bundle.objects.filter(code=code).exists():
         raise DomainError("not_found", f"一件事“{code}”不存在", 404)
-    _, stats = _stats(request, bundle=code)
+    stats, form = _page(request, bundle=code)
     row = bundle_reform(code, stats)
     if row is None:
         raise DomainError("not_found", f"一件事“{code}”尚未发布", 404)
@@ -87,6 +75,6 @@ def reform_bundle(request: HttpRequest, code: str) -> HttpResponse:
         "stats": stats,
         "row": row,
         "definitions": list(REFORM_DEFINITIONS.values()),
-        **_filter_options(stats),
+        **form,
     }
     return render(request, "stats/reform_bundle.html", context)

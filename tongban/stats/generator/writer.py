@@ -13,6 +13,7 @@ import datetime
 import json
 import queue
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any
 
@@ -125,7 +126,7 @@ TABLES: list[tuple[str, type[models.Model], list[str]]] = [
 _COPY_CHUNK = 4 << 20
 
 
-class Sink:
+class Sink(ABC):
     def __init__(self) -> None:
         self.rows: dict[str, list[tuple[str, ...]]] = {name: [] for name, _, _ in TABLES}
         self.written: dict[str, int] = {name: 0 for name, _, _ in TABLES}
@@ -147,10 +148,11 @@ class Sink:
     def close(self) -> None:
         self.flush()
 
+    @abstractmethod
     def write(
         self, model: type[models.Model], columns: list[str], rows: list[tuple[str, ...]]
     ) -> None:
-        raise NotImplementedError
+        """Store one batch of rows (COPY on PostgreSQL, bulk INSERT on SQLite)."""
 
 
 class CopySink(Sink):
