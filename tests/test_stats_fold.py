@@ -16,11 +16,15 @@ from tongban.stats.models import (
     ApplicationDay,
     Backlog,
     DurationDay,
+    DurationSummaryDay,
+    DurationSummaryMonth,
     FlowDepartmentDay,
     FlowDepartmentMonth,
     FlowItemDay,
     FlowRegionDay,
     FlowRegionMonth,
+    FlowSummaryDay,
+    FlowSummaryMonth,
 )
 
 from .stats_helpers import Scenario, import_stats_catalog, run_day_one, run_day_two
@@ -59,6 +63,8 @@ def _assert_totals_match_cases() -> None:
         FlowDepartmentDay,
         FlowDepartmentMonth,
         FlowItemDay,
+        FlowSummaryDay,
+        FlowSummaryMonth,
     ):
         flows = _flows(model)
         assert flows["receive"] == cases.count()
@@ -82,7 +88,8 @@ def _assert_totals_match_cases() -> None:
     )
     assert +by_state == Counter(cases.filter(state__in=OPEN_STATES).values_list("state", flat=True))
     timed = cases.filter(decided_at__isnull=False, accepted_on__isnull=False).count()
-    assert DurationDay.objects.aggregate(t=Sum("n"))["t"] == timed
+    for histogram in (DurationDay, DurationSummaryDay, DurationSummaryMonth):
+        assert histogram.objects.aggregate(t=Sum("n"))["t"] == timed
     assert ApplicationDay.objects.aggregate(t=Sum("cases"))["t"] == cases.count()
     assert (
         ApplicationDay.objects.aggregate(t=Sum("applications"))["t"]

@@ -31,23 +31,32 @@ from .models import (
     ApplicationDay,
     Backlog,
     DurationDay,
+    DurationSummaryDay,
+    DurationSummaryMonth,
     FlowDepartmentDay,
     FlowDepartmentMonth,
     FlowItemDay,
     FlowRegionDay,
     FlowRegionMonth,
+    FlowSummaryDay,
+    FlowSummaryMonth,
     FoldCursor,
 )
 
 # One chunk of a rebuild: large enough for set-based work, small enough for the temp table.
 REBUILD_CHUNK = 2_000_000
+REBUILD_WORK_MEM = "256MB"
 ROLLUPS = (
     FlowRegionDay,
     FlowRegionMonth,
     FlowDepartmentDay,
     FlowDepartmentMonth,
     FlowItemDay,
+    FlowSummaryDay,
+    FlowSummaryMonth,
     DurationDay,
+    DurationSummaryDay,
+    DurationSummaryMonth,
     Backlog,
     ApplicationDay,
 )
@@ -107,11 +116,17 @@ def rebuild_rollups(chain: str = DEFAULT_CHAIN, chunk: int = REBUILD_CHUNK) -> F
         for model in ROLLUPS:
             model.objects.all().delete()
         end = _head_seq(chain)
-        for start in range(0, end, chunk):
-            _fold_range(chain, start, min(end, start + chunk))
-        if connection.vendor == "postgresql":
-            # Fresh planner statistics: the tables were emptied and refilled in one go.
-            with connection.cursor() as cur:
+        with connection.cursor() as cur:
+            if connection.vendor == "postgresql":
+                # One job, not one per request: room to hash-join and group a chunk in memory.
+                cur.execute(f"SET LOCAL work_mem = '{REBUILD_WORK_MEM}'")
+            for start in range(0, end, chunk):
+                _fold_range(chain, start, min(end, start + chunk), finest_only=True)
+            dialect = sql.Dialect.for_connection(connection, settings.TIME_ZONE)
+            for statement in sql.derived_inserts(dialect):
+                cur.execute(statement)
+            if connection.vendor == "postgresql":
+                # Fresh planner statistics: the tables were emptied and refilled in one go.
                 for model in ROLLUPS:
                     cur.execute(f"ANALYZE {model._meta.db_table}")
         now = timezone.now()
@@ -128,15 +143,15 @@ def pending_events(chain: str = DEFAULT_CHAIN) -> int:
     return _head_seq(chain) - (cursor or 0)
 
 
-def _fold_range(chain: str, start: int, end: int) -> None:
-    """Add the events with seq in (start, end] to every rollup."""
+def _fold_range(chain: str, start: int, end: int, finest_only: bool = False) -> None:
+    """Add the events with seq in (start, end] to every rollup (or to the finest grains)."""
     dialect = sql.Dialect.for_connection(connection, settings.TIME_ZONE)
     actions = [f"case.{name}" for name in TRANSITIONS]
     open_states = sorted(str(s) for s in OPEN_STATES)
     with connection.cursor() as cur:
         cur.execute(f"DROP TABLE IF EXISTS {sql.DELTA}")
         cur.execute(sql.create_delta(dialect, actions), [chain, start, end] * 2)
-        for statement in sql.flow_upserts(dialect, open_states):
+        for statement in sql.flow_upserts(dialect, open_states, finest_only):
             cur.execute(statement)
         cur.execute(sql.application_upsert(dialect), [chain, start, end])
         cur.execute(f"DROP TABLE {sql.DELTA}")

@@ -161,6 +161,37 @@ class FlowItemDay(FlowMeasures):
         ]
 
 
+class FlowSummaryDay(FlowMeasures):
+    """FlowRegionDay without the bundle: what a whole city's overview sums. Twenty bundles
+    and the single-item applications make that table about ten times as many rows a day."""
+
+    bundle_code = None  # type: ignore[assignment]
+
+    class Meta:
+        verbose_name = "办件流量（汇总·日）"
+        verbose_name_plural = verbose_name
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "region", "channel", "flow"], name="flow_summary_day_key"
+            )
+        ]
+
+
+class FlowSummaryMonth(FlowMeasures):
+    """FlowSummaryDay summed by month (`day` is the month's first day)."""
+
+    bundle_code = None  # type: ignore[assignment]
+
+    class Meta:
+        verbose_name = "办件流量（汇总·月）"
+        verbose_name_plural = verbose_name
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "region", "channel", "flow"], name="flow_summary_month_key"
+            )
+        ]
+
+
 class DurationDay(models.Model):
     """How many decisions took exactly `working_days` — the histogram behind the percentiles."""
 
@@ -181,10 +212,53 @@ class DurationDay(models.Model):
                 name="duration_day_key",
             )
         ]
-        indexes = [models.Index(fields=["department", "day"], name="duration_department_idx")]
+        indexes = [
+            models.Index(fields=["department", "day"], name="duration_department_idx"),
+            models.Index(fields=["bundle_code", "day"], name="duration_bundle_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.day} {self.item_code} {self.working_days}d×{self.n}"
+
+
+class DurationSummary(models.Model):
+    """DurationDay summed over departments, items and bundles: the histogram of a whole
+    region's decisions, for the unfiltered overview's percentile."""
+
+    day = models.DateField("日期")
+    region = _region()
+    working_days = models.IntegerField("办理用时（工作日）")
+    n = models.IntegerField("办结数", default=0)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.region_id} {self.working_days}d×{self.n}"
+
+
+class DurationSummaryDay(DurationSummary):
+    class Meta:
+        verbose_name = "办理用时分布（汇总·日）"
+        verbose_name_plural = verbose_name
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "region", "working_days"], name="duration_summary_day_key"
+            )
+        ]
+
+
+class DurationSummaryMonth(DurationSummary):
+    """`day` is the month's first day."""
+
+    class Meta:
+        verbose_name = "办理用时分布（汇总·月）"
+        verbose_name_plural = verbose_name
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "region", "working_days"], name="duration_summary_month_key"
+            )
+        ]
 
 
 class Backlog(models.Model):

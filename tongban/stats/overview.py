@@ -1,8 +1,9 @@
 """The supervisor dashboard's figures for one filter, from the rollups (and live warnings).
 
 Each panel is one aggregate query on the coarsest rollup that has the filter's dimensions:
-the region grain unless a department is asked for, and the month tables for the whole months
-of a long period (a year is 12 month rows plus the days at either end, not 365 day rows).
+the summary grain (region × channel) unless a bundle or a department is asked for, and the
+month tables for the whole months of a long period (a year is 12 month rows plus the days at
+either end, not 365 day rows).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Model, Q, QuerySet, Sum
 
 from tongban.cases.enums import CaseState, Channel
 from tongban.core.models import Department
@@ -24,11 +25,15 @@ from .fold import pending_events
 from .models import (
     Backlog,
     DurationDay,
+    DurationSummaryDay,
+    DurationSummaryMonth,
     FlowDepartmentDay,
     FlowDepartmentMonth,
     FlowMeasures,
     FlowRegionDay,
     FlowRegionMonth,
+    FlowSummaryDay,
+    FlowSummaryMonth,
     FoldCursor,
 )
 from .warnings import warning_counts
@@ -72,9 +77,12 @@ def split_period(start: datetime.date, end: datetime.date) -> Spans:
 
 
 def _flow_tables(stats: StatsFilter) -> tuple[type[FlowMeasures], type[FlowMeasures]]:
+    """The coarsest day and month tables that still have the filter's dimensions."""
     if stats.department is not None:
         return FlowDepartmentDay, FlowDepartmentMonth
-    return FlowRegionDay, FlowRegionMonth
+    if stats.bundle is not None:
+        return FlowRegionDay, FlowRegionMonth
+    return FlowSummaryDay, FlowSummaryMonth
 
 
 def scoped_rows(rows: QuerySet[Any], stats: StatsFilter) -> QuerySet[Any]:
@@ -86,15 +94,13 @@ def scoped_rows(rows: QuerySet[Any], stats: StatsFilter) -> QuerySet[Any]:
     return rows
 
 
-def flow_rows(stats: StatsFilter, by: tuple[str, ...]) -> list[dict[str, Any]]:
-    """Summed measures grouped by `by` (e.g. ("flow",) or ("day", "flow")) over the period.
-
-    A period longer than `DAILY_SERIES_MAX_DAYS` reads the month tables for its whole months,
-    so grouping by day then gives a month's first day for those rows — the series is drawn by
-    month for such periods anyway (`series_by_month`).
-    """
-    day_table, month_table = _flow_tables(stats)
-    if series_by_month(stats):
+def period_rows(
+    stats: StatsFilter, day_table: type[Model], month_table: type[Model] | None
+) -> list[QuerySet[Any]]:
+    """The filter's rows of a day table, with the month table standing in for the whole
+    months of a period longer than `DAILY_SERIES_MAX_DAYS` (so grouping such rows by day
+    gives a month's first day — the series is drawn by month for such periods anyway)."""
+    if month_table is not None and series_by_month(stats):
         spans = split_period(stats.date_from, stats.date_to)
     else:
         spans = Spans(None, [(stats.date_from, stats.date_to)])
@@ -104,12 +110,17 @@ def flow_rows(stats: StatsFilter, by: tuple[str, ...]) -> list[dict[str, Any]]:
     querysets = []
     if spans.days:
         querysets.append(scoped_rows(day_table._default_manager.filter(period), stats))
-    if spans.months:
+    if spans.months and month_table is not None:
         querysets.append(
             scoped_rows(month_table._default_manager.filter(day__range=spans.months), stats)
         )
+    return querysets
+
+
+def flow_rows(stats: StatsFilter, by: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Summed measures grouped by `by` (e.g. ("flow",) or ("day", "flow")) over the period."""
     totals: dict[tuple[Any, ...], Counter[str]] = defaultdict(Counter)
-    for queryset in querysets:
+    for queryset in period_rows(stats, *_flow_tables(stats)):
         grouped = queryset.order_by().values(*by).annotate(**{m: Sum(m) for m in MEASURES})
         for row in grouped:
             key = tuple(row[name] for name in by)
@@ -228,12 +239,17 @@ def percentile(histogram: dict[int, int], percent: int) -> int | None:
 
 
 def duration_histogram(stats: StatsFilter) -> dict[int, int]:
-    rows = scoped_rows(
-        DurationDay.objects.filter(day__range=(stats.date_from, stats.date_to)), stats
-    )
-    return dict(
-        rows.order_by().values("working_days").annotate(t=Sum("n")).values_list("working_days", "t")
-    )
+    """Decisions per working days taken: the summary tables unless a department or bundle
+    is asked for (then the item grain, through its department or bundle index)."""
+    if stats.department is None and stats.bundle is None:
+        querysets = period_rows(stats, DurationSummaryDay, DurationSummaryMonth)
+    else:
+        querysets = period_rows(stats, DurationDay, None)
+    histogram: Counter[int] = Counter()
+    for rows in querysets:
+        grouped = rows.order_by().values("working_days").annotate(t=Sum("n"))
+        histogram.update(dict(grouped.values_list("working_days", "t")))
+    return dict(histogram)
 
 
 def backlog_by_department(stats: StatsFilter, limit: int = 15) -> list[dict[str, Any]]:

@@ -22,11 +22,15 @@ from .models import (
     ApplicationDay,
     Backlog,
     DurationDay,
+    DurationSummaryDay,
+    DurationSummaryMonth,
     FlowDepartmentDay,
     FlowDepartmentMonth,
     FlowItemDay,
     FlowRegionDay,
     FlowRegionMonth,
+    FlowSummaryDay,
+    FlowSummaryMonth,
 )
 
 DELTA = "stats_fold_delta"
@@ -140,9 +144,50 @@ GROUP BY {dims}
 
 
 _MEASURES = ("n", "on_time_promised", "on_time_statutory", "timed", "working_days")
-_MEASURE_SUMS = (
+_DELTA_SUMS = (
     "sum(n), sum(otp), sum(ots), "
     "sum(CASE WHEN wd IS NULL THEN 0 ELSE n END), sum(COALESCE(wd, 0) * n)"
+)
+
+
+@dataclass(frozen=True)
+class Grain:
+    """One rollup table: its key columns (`day` first) and where a rebuild sums it from.
+
+    The incremental fold adds the delta to every grain. A rebuild folds the delta into the
+    grains without a `source` only (the finest ones), then fills each other grain with one
+    plain `INSERT … SELECT … GROUP BY` over its finer source: the same sums, without
+    upserting every chunk into every table.
+    """
+
+    model: type
+    keys: tuple[str, ...]
+    measures: tuple[str, ...] = _MEASURES
+    by_month: bool = False  # `day` holds the first day of the month
+    source: type | None = None
+
+
+_REGION = ("day", "region_id", "bundle_code", "channel", "flow")
+_DEPARTMENT = (*_REGION, "department_id")
+_SUMMARY = ("day", "region_id", "channel", "flow")
+_DURATION = ("day", "region_id", "department_id", "item_code", "bundle_code", "working_days")
+_DURATION_SUMMARY = ("day", "region_id", "working_days")
+
+FLOW_GRAINS = (
+    Grain(FlowItemDay, (*_DEPARTMENT, "item_code")),
+    Grain(FlowRegionDay, _REGION, source=FlowItemDay),
+    Grain(FlowDepartmentDay, _DEPARTMENT, source=FlowItemDay),
+    Grain(FlowRegionMonth, _REGION, by_month=True, source=FlowRegionDay),
+    Grain(FlowDepartmentMonth, _DEPARTMENT, by_month=True, source=FlowDepartmentDay),
+    Grain(FlowSummaryDay, _SUMMARY, source=FlowRegionDay),
+    Grain(FlowSummaryMonth, _SUMMARY, by_month=True, source=FlowSummaryDay),
+)
+DURATION_GRAINS = (
+    Grain(DurationDay, _DURATION, ("n",)),
+    Grain(DurationSummaryDay, _DURATION_SUMMARY, ("n",), source=DurationDay),
+    Grain(
+        DurationSummaryMonth, _DURATION_SUMMARY, ("n",), by_month=True, source=DurationSummaryDay
+    ),
 )
 
 
@@ -161,38 +206,56 @@ def _upsert(
     )
 
 
-def _flow_upsert(table: str, keys: list[str], month: str | None = None) -> str:
-    """Sum the delta into `table`; with `month` (an SQL expression), by month of `day`."""
-    group = ", ".join(keys)
-    columns = group if month is None else group.replace("day", f"{month} AS day", 1)
-    grouping = group if month is None else group.replace("day", month, 1)
-    select = f"SELECT {columns}, {_MEASURE_SUMS} FROM {DELTA} WHERE true GROUP BY {grouping}"
-    return _upsert(table, keys, _MEASURES, select)
+def _grouped(d: Dialect, grain: Grain, columns: dict[str, str], sums: str, source: str) -> str:
+    """`SELECT keys, sums FROM source GROUP BY keys`; `columns` renames keys in the source."""
+    exprs = [columns.get(k, k) for k in grain.keys]
+    if grain.by_month:
+        exprs[0] = d.month_start(exprs[0])
+    selected = ", ".join(f"{e} AS {k}" for e, k in zip(exprs, grain.keys, strict=True))
+    return f"SELECT {selected}, {sums} FROM {source} GROUP BY {', '.join(exprs)}"
 
 
-def flow_upserts(d: Dialect, open_states: list[str]) -> list[str]:
-    """Add the delta to every grain: region, department, item, durations, backlog."""
-    base = ["day", "region_id", "bundle_code", "channel", "flow"]
-    duration_keys = ["day", "region_id", "department_id", "item_code", "bundle_code"]
-    backlog_keys = ["region_id", "department_id", "item_code", "bundle_code", "channel"]
+def _from_delta(d: Dialect, grain: Grain) -> str:
+    if grain.measures == ("n",):  # a duration histogram: decisions with a measured time
+        select = _grouped(
+            d, grain, {"working_days": "wd"}, "sum(n)", f"{DELTA} WHERE wd IS NOT NULL"
+        )
+    else:  # `WHERE true`: SQLite's rule for an upsert fed by a SELECT
+        select = _grouped(d, grain, {}, _DELTA_SUMS, f"{DELTA} WHERE true")
+    return _upsert(_t(grain.model), list(grain.keys), grain.measures, select)
+
+
+def flow_upserts(d: Dialect, open_states: list[str], finest_only: bool = False) -> list[str]:
+    """Add the delta to every grain (`finest_only`: to the grains a rebuild folds per chunk)."""
+    grains = [g for g in (*FLOW_GRAINS, *DURATION_GRAINS) if not (finest_only and g.source)]
+    return [*(_from_delta(d, g) for g in grains), *_backlog_upsert(open_states)]
+
+
+def derived_inserts(d: Dialect) -> list[str]:
+    """For a rebuild, after the chunks: fill every coarser grain from its (filled) source.
+
+    In dependency order; the tables are empty, so a plain INSERT does.
+    """
+    statements = []
+    for grain in (*FLOW_GRAINS, *DURATION_GRAINS):
+        if grain.source is None:
+            continue
+        sums = ", ".join(f"sum({m})" for m in grain.measures)
+        select = _grouped(d, grain, {}, sums, _t(grain.source))
+        columns = ", ".join((*grain.keys, *grain.measures))
+        statements.append(f"INSERT INTO {_t(grain.model)} ({columns}) {select}")
+    return statements
+
+
+def _backlog_upsert(open_states: list[str]) -> list[str]:
+    """Open cases by state: +n entering an open state, −n leaving one."""
+    keys = ["region_id", "department_id", "item_code", "bundle_code", "channel"]
     states = ", ".join(f"'{s}'" for s in open_states)
-    bk = ", ".join(backlog_keys)
+    bk = ", ".join(keys)
     return [
-        _flow_upsert(_t(FlowRegionDay), base),
-        _flow_upsert(_t(FlowDepartmentDay), [*base, "department_id"]),
-        _flow_upsert(_t(FlowRegionMonth), base, d.month_start("day")),
-        _flow_upsert(_t(FlowDepartmentMonth), [*base, "department_id"], d.month_start("day")),
-        _flow_upsert(_t(FlowItemDay), [*base, "department_id", "item_code"]),
-        _upsert(
-            _t(DurationDay),
-            [*duration_keys, "working_days"],
-            ("n",),
-            f"SELECT {', '.join(duration_keys)}, wd, sum(n) FROM {DELTA} "
-            f"WHERE wd IS NOT NULL GROUP BY {', '.join(duration_keys)}, wd",
-        ),
         _upsert(
             _t(Backlog),
-            [*backlog_keys, "state"],
+            [*keys, "state"],
             ("n",),
             f"SELECT {bk}, state, sum(n) FROM ("
             f"SELECT {bk}, to_state AS state, n FROM {DELTA} WHERE to_state IN ({states}) "
