@@ -38,6 +38,8 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 
+from tongban.stats.fold import REBUILD_CHUNK  # noqa: E402
+
 OVERVIEW = "/api/v1/stats/overview"
 WARNINGS = "/api/v1/stats/warnings"
 TARGETS = {OVERVIEW: 150.0, WARNINGS: 100.0}
@@ -89,12 +91,12 @@ def measure(client: Client, path: str, query: str, n: int) -> list[float] | str:
     return samples
 
 
-def rebuild() -> None:
+def rebuild(chunk: int) -> None:
     from tongban.stats.fold import rebuild_rollups
 
     print("Rebuilding the rollups from the audit chain …", flush=True)
     started = time.perf_counter()
-    result = rebuild_rollups()
+    result = rebuild_rollups(chunk=chunk, progress=lambda line: print(line, flush=True))
     seconds = time.perf_counter() - started
     print(
         f"| full rollup rebuild | {result.events:,} events | {seconds:,.1f} s "
@@ -106,6 +108,9 @@ def rebuild() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rebuild", action="store_true", help="time a full rollup rebuild first")
+    parser.add_argument(
+        "--chunk", type=int, default=REBUILD_CHUNK, help="events per fold pass of the rebuild"
+    )
     parser.add_argument("--requests", type=int, default=300, help="requests per query string")
     args = parser.parse_args()
 
@@ -119,7 +124,7 @@ def main() -> None:
         f"audit chain at seq {head or 0:,}"
     )
     if args.rebuild:
-        rebuild()
+        rebuild(args.chunk)
     else:
         from tongban.stats.models import FlowRegionDay
 

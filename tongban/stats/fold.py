@@ -15,6 +15,7 @@ event and the incremental totals are the rebuilt totals by construction (and by 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -104,13 +105,23 @@ def fold_pending(chain: str = DEFAULT_CHAIN, limit: int | None = None) -> FoldRe
     return FoldResult(start, max(start, end), time.perf_counter() - started)
 
 
-def rebuild_rollups(chain: str = DEFAULT_CHAIN, chunk: int = REBUILD_CHUNK) -> FoldResult:
+def rebuild_rollups(
+    chain: str = DEFAULT_CHAIN,
+    chunk: int = REBUILD_CHUNK,
+    progress: Callable[[str], None] | None = None,
+) -> FoldResult:
     """Empty every rollup and fold the whole chain again, in one transaction.
 
     Readers keep seeing the old totals until the rebuild commits (PostgreSQL's snapshots;
-    SQLite's WAL readers), so a rebuild never shows a half-built dashboard.
+    SQLite's WAL readers), so a rebuild never shows a half-built dashboard. `progress`
+    hears one line per step (a rebuild of millions of events takes minutes).
     """
     started = time.perf_counter()
+
+    def step(what: str) -> None:
+        if progress is not None:
+            progress(f"{time.perf_counter() - started:8.1f} s  {what}")
+
     with transaction.atomic():
         cursor = _lock_cursor(chain)
         for model in ROLLUPS:
@@ -120,15 +131,19 @@ def rebuild_rollups(chain: str = DEFAULT_CHAIN, chunk: int = REBUILD_CHUNK) -> F
             if connection.vendor == "postgresql":
                 # One job, not one per request: room to hash-join and group a chunk in memory.
                 cur.execute(f"SET LOCAL work_mem = '{REBUILD_WORK_MEM}'")
+            step(f"emptied the rollups; folding {end:,} events")
             for start in range(0, end, chunk):
                 _fold_range(chain, start, min(end, start + chunk), finest_only=True)
+                step(f"folded events {start + 1:,}–{min(end, start + chunk):,}")
             dialect = sql.Dialect.for_connection(connection, settings.TIME_ZONE)
             for statement in sql.derived_inserts(dialect):
                 cur.execute(statement)
+            step("filled the coarser grains from the finest")
             if connection.vendor == "postgresql":
                 # Fresh planner statistics: the tables were emptied and refilled in one go.
                 for model in ROLLUPS:
                     cur.execute(f"ANALYZE {model._meta.db_table}")
+                step("analysed the rollup tables")
         now = timezone.now()
         cursor.last_seq = end
         cursor.folded_at = now

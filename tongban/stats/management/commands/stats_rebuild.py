@@ -18,5 +18,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        result = rebuild_rollups(chunk=options["chunk"])
+        verbose = options["verbosity"] > 1
+        progress = self.stdout.write if verbose else None
+        result = rebuild_rollups(chunk=options["chunk"], progress=progress)
         self.stdout.write(f"统计汇总已重建：{result.events} 条事件，用时 {result.seconds:.1f} 秒")
