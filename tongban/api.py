@@ -24,6 +24,7 @@ from tongban.core.calendar_api import router as calendar_router
 from tongban.core.errors import DomainError
 from tongban.core.validation_messages import chinese_message
 from tongban.feedback.api import router as feedback_router
+from tongban.guide.api import router as guide_router
 from tongban.licences.api import router as licences_router
 from tongban.stats.api import router as stats_router
 from tongban.tickets.api import router as tickets_router
@@ -128,6 +129,7 @@ api.add_router("/", licences_router)
 api.add_router("/", feedback_router)
 api.add_router("/", tickets_router)
 api.add_router("/", stats_router)
+api.add_router("/", guide_router)
 
 # Redoc as an alternative reader; both are served from ninja's bundled static files.
 redoc = Redoc()

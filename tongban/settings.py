@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "tongban.feedback",
     "tongban.tickets",
     "tongban.stats",
+    "tongban.guide",
 ]
 
 MIDDLEWARE = [

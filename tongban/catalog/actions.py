@@ -87,6 +87,11 @@ def _make_current(
         before={"published": previous.number if previous else None},
         after={kind: owner.code, "published": version.number},
     )
+    # Lazy: the guide sits above the catalog. Its search index follows the published
+    # catalog; this renews its freshness token inside the publishing transaction.
+    from tongban.guide.actions import guide_index_changed
+
+    guide_index_changed()
 
 
 def catalog_start_item_draft(item: ServiceItem, actor: User | None) -> ItemVersion:

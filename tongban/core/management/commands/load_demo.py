@@ -45,6 +45,9 @@ class Command(BaseCommand):
         from tongban.tickets.demo import load_demo_dispatch_rules
 
         self.stdout.write(f"12345派单目录：更新 {load_demo_dispatch_rules()} 条规则")
+        from tongban.guide.demo import load_demo_synonyms
+
+        self.stdout.write(f"智能导办同义词：更新 {load_demo_synonyms()} 条")
         if options["quiet_logins"]:
             return
         self.stdout.write("")

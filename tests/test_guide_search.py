@@ -1,0 +1,131 @@
+"""The guide engine on the demo catalog, without a database: short queries, synonyms,
+life events above their items, matched terms, bad and long queries, and the evaluation set
+as a regression floor."""
+
+from __future__ import annotations
+
+import pytest
+
+from tongban.guide.evaluation import evaluate, load_cases
+from tongban.guide.search import MAX_LIMIT, EmptyQuery
+from tongban.guide.tokens import MAX_QUERY_CHARS
+
+from .guide_helpers import NEWBORN_ITEMS, SOCIAL_CARD_REPLACEMENT, ask, demo_index, top
+
+
+@pytest.mark.parametrize(
+    ("query", "term"),
+    [("户口", "户口"), ("社保", "社会保险"), ("医保", "医保"), ("公积金", "公积金")],
+)
+def test_two_character_words_are_found(query: str, term: str) -> None:
+    results = ask(query).results
+    assert len(results) >= 3
+    assert all(term in r.matched for r in results[:3]), [(r.name, r.matched) for r in results]
+
+
+def test_hukou_lands_on_the_items_about_hukou() -> None:
+    names = [r.name for r in ask("户口", 5).results]
+    assert "出生登记" in names
+    assert "死亡登记（注销户口）" in names
+
+
+@pytest.mark.parametrize(("char", "expected"), [("章", "公章刻制备案"), ("残", "残疾人服务一件事")])
+def test_one_character_queries_use_title_characters(char: str, expected: str) -> None:
+    results = ask(char).results
+    assert results, char
+    assert results[0].name == expected
+    assert results[0].matched == (char,)
+
+
+def test_a_character_in_no_title_finds_nothing_rather_than_noise() -> None:
+    assert ask("龘").results == []
+
+
+def test_colloquial_life_events_land_on_their_bundle() -> None:
+    assert top("孩子刚出生要办什么", 1) == ["bundle:newborn"]
+    assert top("生孩子", 1) == ["bundle:newborn"]
+    assert top("开个奶茶店要哪些证", 1) == ["bundle:restaurant"]
+    assert top("老人走了后事怎么办", 1) == ["bundle:after_death"]
+
+
+def test_synonyms_are_reported_with_the_catalog_terms_they_added() -> None:
+    answer = ask("生孩子")
+    assert answer.synonyms == ("生孩子",)
+    newborn = answer.results[0]
+    assert {"出生", "新生儿"} <= set(newborn.matched)
+
+
+def test_lost_social_card_lands_on_replacement_not_the_card_bundle() -> None:
+    answer = ask("社保卡丢了")
+    assert top("社保卡丢了", 1) == [f"item:{SOCIAL_CARD_REPLACEMENT}"]
+    # 社保卡丢了 is claimed whole: its part 社保 does not also add 社会保险.
+    assert answer.synonyms[0] == "社保卡丢了"
+    assert "社会保险" not in answer.results[0].matched
+    assert "补领" in answer.results[0].matched
+
+
+def test_homophone_typos_are_corrected_through_synonyms() -> None:
+    # 护口 → 户口, then the corrected text completes 上户口 → 户口登记 出生登记.
+    assert top("给孩子上护口", 1) == ["item:11430600DE000001403000101001000"]  # 出生登记
+    assert f"item:{SOCIAL_CARD_REPLACEMENT}" in top("设保卡丢了")
+
+
+def test_bundle_ranks_above_its_own_items_for_a_life_event() -> None:
+    results = ask("孩子出生").results
+    positions = {r.code: i for i, r in enumerate(results)}
+    assert results[0].code == "newborn"
+    assert positions.keys() >= NEWBORN_ITEMS
+    assert all(positions["newborn"] < positions[code] for code in NEWBORN_ITEMS)
+    # …and its explanation names the words of its own title.
+    assert "出生" in results[0].matched
+
+
+def test_a_long_story_finds_the_bundle_it_spans() -> None:
+    story = (
+        "你好，我老婆上个礼拜在市妇幼生了个儿子，我们俩都是岳阳户口，想问一下出生证、户口、"
+        "医保这些能不能一次弄好"
+    )
+    assert top(story, 1) == ["bundle:newborn"]
+
+
+def test_results_are_ordered_by_score_then_kind_then_code() -> None:
+    results = ask("过户", MAX_LIMIT).results
+    keys = [(-r.score, r.kind != "bundle", r.code) for r in results]
+    assert keys == sorted(keys)
+    assert ask("过户", MAX_LIMIT) == ask("过户", MAX_LIMIT)  # no hidden state
+
+
+@pytest.mark.parametrize("query", ["", "   ", "\u3000\n\t"])
+def test_empty_or_blank_query_is_refused(query: str) -> None:
+    with pytest.raises(EmptyQuery) as raised:
+        ask(query)
+    assert raised.value.status == 400
+
+
+def test_a_long_query_is_truncated_not_refused() -> None:
+    story = "我想问一下孩子出生以后要办哪些手续" + "嗯" * 2000
+    answer = ask(story)
+    assert answer.truncated
+    assert len(answer.query) == MAX_QUERY_CHARS
+    assert answer.results[0].code == "newborn"
+
+
+def test_limit_is_clamped() -> None:
+    assert len(ask("证明", 1).results) == 1
+    assert len(ask("登记", 10_000).results) <= MAX_LIMIT
+    assert len(ask("登记", 0).results) == 1
+
+
+def test_full_width_and_case_are_normalised() -> None:
+    assert ask("ＡＢＣ社保").query == "abc社保"
+
+
+def test_evaluation_set_floor() -> None:
+    """A regression floor, below the measured figures in docs/guide.md (not the goal)."""
+    index = demo_index()
+    cases = load_cases()
+    assert len(cases) >= 150
+    report = evaluate(cases, search=lambda q, k: ask(q, k))
+    assert index.docs
+    assert report.accuracy(3) >= 0.95
+    assert report.accuracy(1) >= 0.75

@@ -1,0 +1,260 @@
+"""Smart guidance (智能导办): a citizen's own words → the bundle or item to apply for.
+
+`guide_search` is the one entry point for the API, the portal, the window clerk's screen
+and the hotline desk. Steps:
+
+1. normalise (NFKC, lower case) and cut to MAX_QUERY_CHARS;
+2. jieba terms of the query, plus the catalog terms of every synonym phrase it contains
+   (生孩子 → 出生 新生儿; 护口 → 户口); a one-character query uses the title characters;
+3. BM25 score per term, summed; each result keeps the terms that hit it (`matched`);
+4. life events: a bundle whose own name or theme covers every term an item of it matched
+   is what the person is asking about, so it is put just above that item;
+5. order by score, then bundles before items, then code — the same on every database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from django.urls import reverse
+
+from tongban.core.errors import DomainError
+
+from .documents import BUNDLE
+from .index import CHAR_PREFIX, GuideIndex, current_index
+from .tokens import MAX_QUERY_CHARS, cjk_chars, normalize
+
+DEFAULT_LIMIT = 10
+MAX_LIMIT = 50
+CANDIDATES = 200  # documents ranked in full (matched terms, life events); > MAX_LIMIT
+LIFT = 1.05  # how far above its item a named life event is put
+# A synonym's catalog terms count a little less than the person's own words: 改名后身份证
+# is first about 身份证, then about what 改名 means in the catalog.
+SYNONYM_WEIGHT = 0.8
+
+
+class EmptyQuery(DomainError):
+    def __init__(self) -> None:
+        super().__init__("empty_query", "请输入要办理的事情，例如“孩子出生要办什么”", status=400)
+
+
+@dataclass(frozen=True)
+class GuideResult:
+    kind: str  # "bundle" | "item"
+    code: str
+    name: str
+    score: float
+    matched: tuple[str, ...]  # catalog terms of the query that hit this result
+
+    @property
+    def url(self) -> str:
+        """The citizen's 办事指南 page of this bundle or item."""
+        return reverse(
+            "catalog:bundle" if self.kind == BUNDLE else "catalog:item", args=[self.code]
+        )
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "kind": self.kind,
+            "code": self.code,
+            "name": self.name,
+            "score": self.score,
+            "matched": list(self.matched),
+        }
+
+
+@dataclass(frozen=True)
+class GuideAnswer:
+    query: str  # normalised and cut, as searched
+    truncated: bool
+    synonyms: tuple[str, ...]  # the colloquial phrases that were recognised
+    results: list[GuideResult]
+
+
+@dataclass(frozen=True)
+class QueryTerms:
+    terms: dict[str, float]  # term → weight, in first-seen order
+    synonyms: tuple[str, ...]
+
+
+def _add(terms: dict[str, float], weighted: dict[str, float], factor: float = 1.0) -> None:
+    for term, weight in weighted.items():
+        terms[term] = max(terms.get(term, 0.0), weight * factor)
+
+
+def _claim(text: str, phrase: str, covered: list[bool]) -> bool:
+    """Mark the occurrences of `phrase` that a longer phrase has not already claimed:
+    社保卡 inside 社保卡丢了 is not also 社保 (社会保险)."""
+    found = False
+    start = text.find(phrase)
+    while start != -1:
+        end = start + len(phrase)
+        if not all(covered[start:end]):
+            covered[start:end] = [True] * len(phrase)
+            found = True
+        start = text.find(phrase, start + 1)
+    return found
+
+
+def query_terms(index: GuideIndex, text: str) -> QueryTerms:
+    """The weighted terms to look up for a normalised query.
+
+    Synonyms are applied twice: the second pass reads the query with the first pass's
+    phrases replaced by their first term, so a corrected typo can complete a longer phrase
+    (上护口 → 上户口 → 户口登记)."""
+    terms: dict[str, float] = {}
+    _add(terms, index.segmenter.weighted_terms(text, index.knows))
+    used: list[str] = []
+    for _ in range(2):
+        rewritten = text
+        covered = [False] * len(text)
+        for synonym in index.synonyms:  # longest phrase first
+            if synonym.phrase in used or not _claim(text, synonym.phrase, covered):
+                continue
+            used.append(synonym.phrase)
+            for canonical in synonym.terms:
+                weighted = index.segmenter.weighted_terms(canonical, index.knows)
+                _add(terms, weighted, SYNONYM_WEIGHT)
+            rewritten = rewritten.replace(synonym.phrase, synonym.terms[0])
+        if rewritten == text:
+            break
+        text = rewritten
+    chars = cjk_chars(text)
+    if len(chars) == 1 and not used:
+        terms.setdefault(CHAR_PREFIX + chars[0], 1.0)
+    return QueryTerms(terms, tuple(used))
+
+
+def _explained(terms: list[str]) -> tuple[str, ...]:
+    """The matched terms as shown to people: without the parts of a longer matched word
+    (新生儿, not 新生 生儿 新生儿), in query order."""
+    visible = list(dict.fromkeys(t.removeprefix(CHAR_PREFIX) for t in terms))
+    return tuple(t for t in visible if not any(t != o and t in o for o in visible))
+
+
+def _lift_named_bundles(
+    index: GuideIndex, scores: np.ndarray, matched: dict[int, list[str]]
+) -> None:
+    """Put a bundle just above its best-scoring item when the query asks for the life event
+    rather than for one item. Both tests use only the *title* terms each item matched:
+
+    - named: the bundle's own name or theme covers the item's title matches
+      (孩子出生 → 新生儿出生一件事 above 出生医学证明首次签发), but not when the item
+      matched something more specific (社保卡丢了 → 补领 stays above the 一卡通 bundle);
+    - spanning: the bundle's name matched and no single item explains the query — two of
+      its items matched different things (出生证、户口、医保 in one story);
+    - undecided: its best item's title matches are shared by another of its items (破产 …
+      查询 fits all eight 破产企业…查询 items), so the query names what they have in common."""
+    members: dict[int, list[tuple[int, frozenset[str]]]] = {}
+    for position in matched:
+        doc = index.docs[position]
+        if doc.kind == BUNDLE:
+            continue
+        title_hits = index.titles[position].intersection(matched[position])
+        for bundle in index.bundles_of.get(doc.code, ()):
+            members.setdefault(bundle, []).append((position, title_hits))
+    for bundle, hits in members.items():
+        named = index.titles[bundle].intersection(matched.get(bundle, ()))
+        if not named:
+            continue
+        covered = [p for p, title_hits in hits if title_hits <= named]
+        union = frozenset().union(*(title_hits for _, title_hits in hits))
+        spanning = all(title_hits != union for _, title_hits in hits)
+        undecided = _undecided(hits, scores, matched[bundle])
+        lifted = [p for p, _ in hits] if spanning or undecided else covered
+        if lifted:
+            best = max(float(scores[p]) for p in lifted)
+            scores[bundle] = max(float(scores[bundle]), best * LIFT)
+
+
+def _undecided(
+    hits: list[tuple[int, frozenset[str]]], scores: np.ndarray, bundle_matched: list[str]
+) -> bool:
+    """The best item of the bundle shares its title matches with another of its items, and
+    the bundle matched them too: the query names what they have in common (破产 … 查询),
+    not one of them, so the bundle is the answer."""
+    top_position, top_hits = max(hits, key=lambda h: (float(scores[h[0]]), -h[0]))
+    return (
+        bool(top_hits)
+        and top_hits <= set(bundle_matched)
+        and any(p != top_position and top_hits <= other for p, other in hits)
+    )
+
+
+def rank(index: GuideIndex, terms: dict[str, float], limit: int) -> list[GuideResult]:
+    if not index.docs:
+        return []
+    scores = np.zeros(len(index.docs), dtype=np.float64)
+    hits: list[tuple[str, np.ndarray]] = []
+    for term, weight in terms.items():
+        postings = index.postings(term)
+        for docs, values in postings:
+            scores[docs] += values * weight  # a term lists each document once
+        if postings:
+            hits.append((term, postings[0][0]))  # the body's documents include the title's
+    # Matched terms (and the life-event rules that read them) only for the best CANDIDATES
+    # documents and the bundles of those: a common word must not cost a loop per document.
+    found = np.flatnonzero(scores)
+    if len(found) > CANDIDATES:
+        found = found[np.argpartition(-scores[found], CANDIDATES)[:CANDIDATES]]
+    chosen = {int(p) for p in found}
+    for position in list(chosen):
+        chosen.update(b for b in index.bundles_of.get(index.docs[position].code, ()) if scores[b])
+    candidates = np.array(sorted(chosen), dtype=np.int64)
+    matched: dict[int, list[str]] = {}
+    marker = np.zeros(len(index.docs), dtype=bool)
+    for term, docs in hits:
+        marker[docs] = True
+        for position in candidates[marker[candidates]].tolist():
+            matched.setdefault(position, []).append(term)
+        marker[docs] = False
+    _lift_named_bundles(index, scores, matched)
+    # Rounded as shown, so that float noise never decides between equal scores.
+    ranked = sorted(
+        matched,
+        key=lambda p: (
+            -round(float(scores[p]), 3),
+            index.docs[p].kind != BUNDLE,
+            index.docs[p].code,
+        ),
+    )
+    results = []
+    for position in ranked[:limit]:
+        doc = index.docs[position]
+        results.append(
+            GuideResult(
+                kind=doc.kind,
+                code=doc.code,
+                name=doc.name,
+                score=round(float(scores[position]), 3),
+                matched=_explained(matched[position]),
+            )
+        )
+    return results
+
+
+def search_index(index: GuideIndex, query: str, limit: int = DEFAULT_LIMIT) -> GuideAnswer:
+    """guide_search against a given index (pure: tests and the benchmark call it)."""
+    text = normalize(query)
+    truncated = len(text) > MAX_QUERY_CHARS
+    text = text[:MAX_QUERY_CHARS].strip()
+    if not text:
+        raise EmptyQuery()
+    parsed = query_terms(index, text)
+    return GuideAnswer(
+        query=text,
+        truncated=truncated,
+        synonyms=parsed.synonyms,
+        results=rank(index, parsed.terms, max(1, min(limit, MAX_LIMIT))),
+    )
+
+
+def guide_search(query: str, limit: int = DEFAULT_LIMIT) -> GuideAnswer:
+    """Bundles and items for a question in the applicant's own words, best first.
+
+    Raises EmptyQuery (400) for an empty or blank query; a long one is cut, not refused.
+    Once the process has its index, this is one database query (the freshness token)."""
+    if not normalize(query):
+        raise EmptyQuery()  # before touching the database
+    return search_index(current_index(), query, limit)
