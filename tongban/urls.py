@@ -31,6 +31,7 @@ urlpatterns = [
     path("api/v1/openapi.json", openapi_json, name="api-openapi-json"),
     path("api/v1/", api.urls),
     path("catalog/", include("tongban.catalog.urls")),
+    path("guide/", include("tongban.guide.urls")),
     path("cases/", include("tongban.cases.urls")),
     path("licences/", include("tongban.licences.urls")),
     path("feedback/", include("tongban.feedback.urls")),

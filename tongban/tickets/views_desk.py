@@ -231,6 +231,21 @@ def _intake_channels(user: User) -> list[tuple[str, str]]:
     return [(value, label) for value, label in TicketChannel.choices if value in allowed]
 
 
+def _intake_initial(request: HttpRequest, channels: list[tuple[str, str]]) -> dict[str, Any]:
+    """The blank intake form, prefilled from `type`, `title` and `content` in the URL: the
+    智能导办 results page links here with what the caller asked about."""
+    kind = request.GET.get("type", "")
+    initial: dict[str, Any] = {
+        "channel": channels[0][0],
+        "type": kind if kind in TicketType.values else TicketType.CONSULT,
+    }
+    for name, limit in (("title", 200), ("content", 5000)):
+        value = request.GET.get(name, "").strip()[:limit]
+        if value:
+            initial[name] = value
+    return initial
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def new(request: HttpRequest) -> HttpResponse:
@@ -258,14 +273,15 @@ def new(request: HttpRequest) -> HttpResponse:
         if is_desk_user(user):
             suggestion = _suggestion_of(request.POST)
     else:
-        initial = {"channel": channels[0][0], "type": TicketType.CONSULT}
-        form = NewTicketForm(initial=initial, channels=channels)
+        form = NewTicketForm(initial=_intake_initial(request, channels), channels=channels)
     context = {
         **ticket_nav(user, "new"),
         "form": form,
         "errors": errors,
         "suggestion": suggestion,
         "may_suggest": is_desk_user(user),
+        # The 智能导办 box above the form: what the caller wants done, in their words.
+        "guide_context": "hotline" if is_operator(user) else "clerk",
     }
     return render(request, "tickets/new.html", context, status=400 if errors else 200)
 
