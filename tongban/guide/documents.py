@@ -9,12 +9,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tongban.catalog.enums import Audience, ServiceObject
 from tongban.catalog.spec import BundleSpec, ItemSpec, QuestionSpec
 from tongban.catalog.store import published_bundle_specs, published_item_specs
 from tongban.core.models import Department
 
 BUNDLE = "bundle"
 ITEM = "item"
+# Whom a document serves: a bundle's audience; an item's service objects (自然人 only →
+# person, no 自然人 → company, both → ""). A person's story damps company documents.
+PERSON = Audience.PERSON.value
+COMPANY = Audience.COMPANY.value
 
 
 @dataclass(frozen=True)
@@ -28,6 +33,7 @@ class GuideDoc:
     # item only through these of its bundle's words is asking for the bundle (see search).
     title: tuple[str, ...]
     members: tuple[str, ...] = ()  # a bundle's item codes
+    audience: str = ""  # PERSON | COMPANY | "" (both)
 
 
 def _question_text(question: QuestionSpec) -> str:
@@ -49,7 +55,15 @@ def item_doc(spec: ItemSpec, department: str) -> GuideDoc:
             (spec.accept_conditions[:300], 1),
         ),
         title=(spec.name, spec.result.name),
+        audience=_item_audience(spec),
     )
+
+
+def _item_audience(spec: ItemSpec) -> str:
+    objects = set(spec.service_objects)
+    if objects == {ServiceObject.PERSON.value}:
+        return PERSON
+    return COMPANY if ServiceObject.PERSON.value not in objects else ""
 
 
 def bundle_doc(spec: BundleSpec, member_names: list[str], department: str) -> GuideDoc:
@@ -67,6 +81,7 @@ def bundle_doc(spec: BundleSpec, member_names: list[str], department: str) -> Gu
         ),
         title=(spec.name, spec.theme),
         members=tuple(spec.member_codes()),
+        audience=spec.audience,
     )
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import bm25s
 import numpy as np
 
-from .documents import BUNDLE, GuideDoc, published_documents
+from .documents import BUNDLE, COMPANY, GuideDoc, published_documents
 from .models import GuideState, Synonym
 from .tokens import Segmenter, cjk_chars
 
@@ -54,6 +54,8 @@ class GuideIndex:
     titles: list[frozenset[str]]  # per document: the terms and characters of its title
     bundles_of: dict[str, list[int]] = field(default_factory=dict)  # item code → bundle docs
     position: dict[tuple[str, str], int] = field(default_factory=dict)  # (kind, code) → doc
+    # Positions of the documents that serve companies only (damped for a person's story).
+    company_docs: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     def knows(self, term: str) -> bool:
         """Whether any document has this term."""
@@ -122,6 +124,9 @@ def build_index(
         titles=titles,
         bundles_of=dict(bundles_of),
         position={(d.kind, d.code): i for i, d in enumerate(docs)},
+        company_docs=np.array(
+            [i for i, d in enumerate(docs) if d.audience == COMPANY], dtype=np.int64
+        ),
     )
 
 

@@ -7,13 +7,16 @@ and the hotline desk. Steps:
 2. jieba terms of the query, plus the catalog terms of every synonym phrase it contains
    (生孩子 → 出生 新生儿; 护口 → 户口); a one-character query uses the title characters;
 3. BM25 score per term, summed; each result keeps the terms that hit it (`matched`);
-4. life events: a bundle whose own name or theme covers every term an item of it matched
-   is what the person is asking about, so it is put just above that item;
+4. audience: a person's own story (我, 孩子, 退休 …) damps documents that serve companies
+   only; life events: a bundle whose own name or theme covers every term an item of it
+   matched is what the person is asking about, so it is put just above that item — unless
+   the person named one item of it (开死亡证明), which then stays above the bundle;
 5. order by score, then bundles before items, then code — the same on every database.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,9 +24,9 @@ from django.urls import reverse
 
 from tongban.core.errors import DomainError
 
-from .documents import BUNDLE
+from .documents import BUNDLE, GuideDoc
 from .index import CHAR_PREFIX, GuideIndex, current_index
-from .tokens import MAX_QUERY_CHARS, cjk_chars, normalize
+from .tokens import MAX_QUERY_CHARS, PART_WEIGHT, cjk_chars, normalize
 
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 50
@@ -32,6 +35,18 @@ LIFT = 1.05  # how far above its item a named life event is put
 # A synonym's catalog terms count a little less than the person's own words: 改名后身份证
 # is first about 身份证, then about what 改名 means in the catalog.
 SYNONYM_WEIGHT = 0.8
+_SPACE = re.compile(r"\s+")
+# A person telling their own story (我, family, life stages) is not asking for company
+# matters, even when the story mentions the employer: 社保一直是单位交的 … 办退休 must not
+# land on 企业开办. Documents serving companies only count AUDIENCE_DAMPING of their score
+# then — unless the person speaks for a business (我公司, 我们厂, 开个店). 单位 and 企业
+# are not such markers: people say them of their employer.
+PERSON_MARKERS = (
+    "我", "本人", "孩子", "小孩", "儿子", "女儿", "宝宝", "娃", "老人", "父亲", "母亲",
+    "爸", "妈", "老婆", "老公", "爷爷", "奶奶", "退休", "去世",
+)  # fmt: skip
+COMPANY_MARKERS = ("公司", "厂", "店", "法人", "员工", "营业执照", "个体", "商户")
+AUDIENCE_DAMPING = 0.7
 
 
 class EmptyQuery(DomainError):
@@ -70,12 +85,19 @@ class GuideAnswer:
     truncated: bool
     synonyms: tuple[str, ...]  # the colloquial phrases that were recognised
     results: list[GuideResult]
+    # Each recognised phrase with the catalog terms it stands for (生孩子 → 出生 新生儿):
+    # the portal shows people how it read their words.
+    understood: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 @dataclass(frozen=True)
 class QueryTerms:
     terms: dict[str, float]  # term → weight, in first-seen order
     synonyms: tuple[str, ...]
+    # The person's own words (full weight, from their text rather than from a synonym): only
+    # these can name one item of a life event (see _lift_named_bundles).
+    typed: frozenset[str] = frozenset()
+    text: str = ""  # the normalised query, as typed
 
 
 def _add(terms: dict[str, float], weighted: dict[str, float], factor: float = 1.0) -> None:
@@ -103,8 +125,10 @@ def query_terms(index: GuideIndex, text: str) -> QueryTerms:
     Synonyms are applied twice: the second pass reads the query with the first pass's
     phrases replaced by their first term, so a corrected typo can complete a longer phrase
     (上护口 → 上户口 → 户口登记)."""
+    original = text
     terms: dict[str, float] = {}
     _add(terms, index.segmenter.weighted_terms(text, index.knows))
+    typed = frozenset(term for term, weight in terms.items() if weight == 1.0)
     used: list[str] = []
     for _ in range(2):
         rewritten = text
@@ -123,7 +147,7 @@ def query_terms(index: GuideIndex, text: str) -> QueryTerms:
     chars = cjk_chars(text)
     if len(chars) == 1 and not used:
         terms.setdefault(CHAR_PREFIX + chars[0], 1.0)
-    return QueryTerms(terms, tuple(used))
+    return QueryTerms(terms, tuple(used), typed, original)
 
 
 def _explained(terms: list[str]) -> tuple[str, ...]:
@@ -134,18 +158,34 @@ def _explained(terms: list[str]) -> tuple[str, ...]:
 
 
 def _lift_named_bundles(
-    index: GuideIndex, scores: np.ndarray, matched: dict[int, list[str]]
+    index: GuideIndex,
+    scores: np.ndarray,
+    matched: dict[int, list[str]],
+    parsed: QueryTerms,
 ) -> None:
     """Put a bundle just above its best-scoring item when the query asks for the life event
-    rather than for one item. Both tests use only the *title* terms each item matched:
+    rather than for one item, and keep it below the item when the query names that item.
+    The tests read only the *title* terms each item matched:
 
+    First, unless the query is undecided (below), the bundle is put just *below* its best
+    item when the query names that item:
+    - one item: the best item's title matched, in the person's own words and beyond the
+      bundle's own title words, everything any of its items matched there (开死亡证明 →
+      居民死亡医学证明 above 身后一件事). Parts, lone characters and a synonym's terms do
+      not name an item (开公司 → 企业开办 企业设立 asks for the life event), and a word the
+      bundle's own title has (新生儿, 死亡) names the life event;
+    - own title: the query is the item's name or result (继承公证).
+
+    Otherwise the bundle is put just *above* its best item when one of these holds:
     - named: the bundle's own name or theme covers the item's title matches
       (孩子出生 → 新生儿出生一件事 above 出生医学证明首次签发), but not when the item
       matched something more specific (社保卡丢了 → 补领 stays above the 一卡通 bundle);
-    - spanning: the bundle's name matched and no single item explains the query — two of
-      its items matched different things (出生证、户口、医保 in one story);
-    - undecided: its best item's title matches are shared by another of its items (破产 …
-      查询 fits all eight 破产企业…查询 items), so the query names what they have in common."""
+    - spanning: no single item explains the query — two of its items matched different
+      things (出生证、户口、医保 in one story);
+    - undecided: its best item's title matches are shared by most of its items (破产 …
+      查询 fits all eight 破产企业…查询 items), so the query names what they have in common.
+
+    A bundle of one item is never lifted: the item is what is applied for (教资认定)."""
     members: dict[int, list[tuple[int, frozenset[str]]]] = {}
     for position in matched:
         doc = index.docs[position]
@@ -156,33 +196,71 @@ def _lift_named_bundles(
             members.setdefault(bundle, []).append((position, title_hits))
     for bundle, hits in members.items():
         named = index.titles[bundle].intersection(matched.get(bundle, ()))
-        if not named:
-            continue
-        covered = [p for p, title_hits in hits if title_hits <= named]
+        if not named or len(index.docs[bundle].members) == 1:
+            continue  # a bundle of one item is that item: the item is what is applied for
         union = frozenset().union(*(title_hits for _, title_hits in hits))
         spanning = all(title_hits != union for _, title_hits in hits)
-        undecided = _undecided(hits, scores, matched[bundle])
-        lifted = [p for p, _ in hits] if spanning or undecided else covered
+        top = max(hits, key=lambda h: (float(scores[h[0]]), -h[0]))[0]
+        undecided = _undecided(hits, top, len(index.docs[bundle].members), matched[bundle])
+        if not undecided and (
+            _is_title_of(index.docs[top], parsed.text)
+            or _names_one_item(index.titles[bundle], hits, top, parsed)
+        ):
+            scores[bundle] = min(float(scores[bundle]), float(scores[top]) / LIFT)
+            continue
+        if spanning or undecided:
+            lifted = [p for p, _ in hits]
+        else:
+            lifted = [p for p, title_hits in hits if title_hits <= named]
         if lifted:
             best = max(float(scores[p]) for p in lifted)
             scores[bundle] = max(float(scores[bundle]), best * LIFT)
 
 
-def _undecided(
-    hits: list[tuple[int, frozenset[str]]], scores: np.ndarray, bundle_matched: list[str]
+def _speaks_for_a_person(text: str) -> bool:
+    return any(m in text for m in PERSON_MARKERS) and not any(m in text for m in COMPANY_MARKERS)
+
+
+def _is_title_of(doc: GuideDoc, text: str) -> bool:
+    """The query is the item's own name or result, as an official or a clerk types it
+    (继承公证), whatever its bundle is called."""
+    return _SPACE.sub("", text) in {_SPACE.sub("", normalize(t)) for t in doc.title}
+
+
+def _names_one_item(
+    bundle_title: frozenset[str],
+    hits: list[tuple[int, frozenset[str]]],
+    top: int,
+    parsed: QueryTerms,
 ) -> bool:
-    """The best item of the bundle shares its title matches with another of its items, and
-    the bundle matched them too: the query names what they have in common (破产 … 查询),
-    not one of them, so the bundle is the answer."""
-    top_position, top_hits = max(hits, key=lambda h: (float(scores[h[0]]), -h[0]))
-    return (
-        bool(top_hits)
-        and top_hits <= set(bundle_matched)
-        and any(p != top_position and top_hits <= other for p, other in hits)
+    """The best item's title holds every word of the query that the titles of the bundle's
+    items hold beyond the bundle's own title, and one of them the person typed: 开死亡证明
+    names 居民死亡医学证明 (死亡 alone would name 身后一件事). Parts and lone characters do
+    not count, and a synonym's terms alone do not name an item (开公司 → 企业开办 企业设立
+    asks for the life event)."""
+    meant = {t for t, weight in parsed.terms.items() if weight > PART_WEIGHT}
+    beyond = {p: (title_hits - bundle_title).intersection(meant) for p, title_hits in hits}
+    words = beyond[top]
+    return bool(words.intersection(parsed.typed)) and all(
+        other <= words for other in beyond.values()
     )
 
 
-def rank(index: GuideIndex, terms: dict[str, float], limit: int) -> list[GuideResult]:
+def _undecided(
+    hits: list[tuple[int, frozenset[str]]], top: int, size: int, bundle_matched: list[str]
+) -> bool:
+    """The best item of the bundle shares its title matches with most of its items, and
+    the bundle matched them too: the query names what they have in common (破产 … 查询),
+    not one of them, so the bundle is the answer. Two of nine (死亡 … 证明) is not most."""
+    top_hits = next(title_hits for p, title_hits in hits if p == top)
+    sharing = sum(1 for _, other in hits if top_hits <= other)  # the best item included
+    return (
+        bool(top_hits) and top_hits <= set(bundle_matched) and sharing >= 2 and 2 * sharing > size
+    )
+
+
+def rank(index: GuideIndex, parsed: QueryTerms, limit: int) -> list[GuideResult]:
+    terms = parsed.terms
     if not index.docs:
         return []
     scores = np.zeros(len(index.docs), dtype=np.float64)
@@ -209,7 +287,9 @@ def rank(index: GuideIndex, terms: dict[str, float], limit: int) -> list[GuideRe
         for position in candidates[marker[candidates]].tolist():
             matched.setdefault(position, []).append(term)
         marker[docs] = False
-    _lift_named_bundles(index, scores, matched)
+    if _speaks_for_a_person(parsed.text):
+        scores[index.company_docs] *= AUDIENCE_DAMPING
+    _lift_named_bundles(index, scores, matched, parsed)
     # Rounded as shown, so that float noise never decides between equal scores.
     ranked = sorted(
         matched,
@@ -242,11 +322,13 @@ def search_index(index: GuideIndex, query: str, limit: int = DEFAULT_LIMIT) -> G
     if not text:
         raise EmptyQuery()
     parsed = query_terms(index, text)
+    meanings = {s.phrase: s.terms for s in index.synonyms}
     return GuideAnswer(
         query=text,
         truncated=truncated,
         synonyms=parsed.synonyms,
-        results=rank(index, parsed.terms, max(1, min(limit, MAX_LIMIT))),
+        results=rank(index, parsed, max(1, min(limit, MAX_LIMIT))),
+        understood=tuple((p, meanings.get(p, ())) for p in parsed.synonyms),
     )
 
 

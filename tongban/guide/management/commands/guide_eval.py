@@ -1,4 +1,4 @@
-"""Print the guide's top-1 and top-3 accuracy on the labelled query set, and its misses."""
+"""Print the guide's top-1 and top-3 accuracy on a labelled query set, and its misses."""
 
 from __future__ import annotations
 
@@ -8,23 +8,32 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from tongban.catalog.store import published_item_specs
-from tongban.guide.evaluation import QUERIES_FILE, evaluate, load_cases
+from tongban.guide.evaluation import EVAL_SETS, evaluate, load_cases
 
 
 class Command(BaseCommand):
-    help = "Evaluate smart guidance (智能导办) on tongban/guide/eval/queries.yaml."
+    help = (
+        "Evaluate smart guidance (智能导办) on tongban/guide/eval/queries.yaml "
+        "(--set holdout: the held-out set; --file: any file in the same format)."
+    )
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--file", default=str(QUERIES_FILE), help="the labelled queries")
+        parser.add_argument(
+            "--set", choices=sorted(EVAL_SETS), default="queries", help="a labelled set"
+        )
+        parser.add_argument("--file", help="labelled queries in the same format (over --set)")
         parser.add_argument("--misses", type=int, default=3, help="list misses at this depth")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not published_item_specs():
             raise CommandError("没有已发布的事项：请先运行 manage.py load_demo")
-        cases = load_cases(Path(options["file"]))
+        path = Path(options["file"]) if options["file"] else EVAL_SETS[options["set"]]
+        if not path.is_file():
+            raise CommandError(f"找不到评测集文件：{path}")
+        cases = load_cases(path)
         report = evaluate(cases)
         write = self.stdout.write
-        write(f"queries: {len(cases)}")
+        write(f"set: {path.name}   queries: {len(cases)}")
         write(f"top-1: {report.accuracy(1):.1%}   top-3: {report.accuracy(3):.1%}")
         for tag, count in report.tags().items():
             write(
