@@ -18,7 +18,6 @@ from tongban.stats.models import (
     DurationDay,
     DurationSummaryDay,
     DurationSummaryMonth,
-    FlowDepartmentDay,
     FlowDepartmentMonth,
     FlowItemDay,
     FlowRegionDay,
@@ -60,7 +59,6 @@ def _assert_totals_match_cases() -> None:
     for model in (
         FlowRegionDay,
         FlowRegionMonth,
-        FlowDepartmentDay,
         FlowDepartmentMonth,
         FlowItemDay,
         FlowSummaryDay,

@@ -34,7 +34,6 @@ from .models import (
     DurationDay,
     DurationSummaryDay,
     DurationSummaryMonth,
-    FlowDepartmentDay,
     FlowDepartmentMonth,
     FlowItemDay,
     FlowRegionDay,
@@ -43,14 +42,15 @@ from .models import (
     FlowSummaryMonth,
     FoldCursor,
 )
+from .rebuild_pg import rebuild_postgresql
 
-# One chunk of a rebuild: large enough for set-based work, small enough for the temp table.
-REBUILD_CHUNK = 2_000_000
-REBUILD_WORK_MEM = "256MB"
+# Events per pass of a rebuild. Each pass scans the cases and applications again, so at ten
+# million cases one pass over the whole chain (34.7M events) took 238 s against 295 s in
+# chunks of 8M (docs/performance.md); smaller chunks only bound the temporary table.
+REBUILD_CHUNK = 40_000_000
 ROLLUPS = (
     FlowRegionDay,
     FlowRegionMonth,
-    FlowDepartmentDay,
     FlowDepartmentMonth,
     FlowItemDay,
     FlowSummaryDay,
@@ -124,26 +124,22 @@ def rebuild_rollups(
 
     with transaction.atomic():
         cursor = _lock_cursor(chain)
-        for model in ROLLUPS:
-            model.objects.all().delete()
         end = _head_seq(chain)
+        dialect = sql.Dialect.for_connection(connection, settings.TIME_ZONE)
         with connection.cursor() as cur:
             if connection.vendor == "postgresql":
-                # One job, not one per request: room to hash-join and group a chunk in memory.
-                cur.execute(f"SET LOCAL work_mem = '{REBUILD_WORK_MEM}'")
-            step(f"emptied the rollups; folding {end:,} events")
-            for start in range(0, end, chunk):
-                _fold_range(chain, start, min(end, start + chunk), finest_only=True)
-                step(f"folded events {start + 1:,}–{min(end, start + chunk):,}")
-            dialect = sql.Dialect.for_connection(connection, settings.TIME_ZONE)
-            for statement in sql.derived_inserts(dialect):
-                cur.execute(statement)
-            step("filled the coarser grains from the finest")
-            if connection.vendor == "postgresql":
-                # Fresh planner statistics: the tables were emptied and refilled in one go.
+                actions, open_states = _fold_vocabulary()
+                rebuild_postgresql(cur, dialect, chain, end, chunk, actions, open_states, step)
+            else:
                 for model in ROLLUPS:
-                    cur.execute(f"ANALYZE {model._meta.db_table}")
-                step("analysed the rollup tables")
+                    model.objects.all().delete()
+                step(f"emptied the rollups; folding {end:,} events")
+                for start in range(0, end, chunk):
+                    _fold_range(chain, start, min(end, start + chunk), finest_only=True)
+                    step(f"folded events {start + 1:,}–{min(end, start + chunk):,}")
+                for statement in sql.derived_inserts(dialect):
+                    cur.execute(statement)
+                step("filled the coarser grains from the finest")
         now = timezone.now()
         cursor.last_seq = end
         cursor.folded_at = now
@@ -158,11 +154,15 @@ def pending_events(chain: str = DEFAULT_CHAIN) -> int:
     return _head_seq(chain) - (cursor or 0)
 
 
+def _fold_vocabulary() -> tuple[list[str], list[str]]:
+    """The case actions the fold counts and the states that make up the backlog."""
+    return [f"case.{name}" for name in TRANSITIONS], sorted(str(s) for s in OPEN_STATES)
+
+
 def _fold_range(chain: str, start: int, end: int, finest_only: bool = False) -> None:
     """Add the events with seq in (start, end] to every rollup (or to the finest grains)."""
     dialect = sql.Dialect.for_connection(connection, settings.TIME_ZONE)
-    actions = [f"case.{name}" for name in TRANSITIONS]
-    open_states = sorted(str(s) for s in OPEN_STATES)
+    actions, open_states = _fold_vocabulary()
     with connection.cursor() as cur:
         cur.execute(f"DROP TABLE IF EXISTS {sql.DELTA}")
         cur.execute(sql.create_delta(dialect, actions), [chain, start, end] * 2)

@@ -24,7 +24,6 @@ from .models import (
     DurationDay,
     DurationSummaryDay,
     DurationSummaryMonth,
-    FlowDepartmentDay,
     FlowDepartmentMonth,
     FlowItemDay,
     FlowRegionDay,
@@ -34,6 +33,8 @@ from .models import (
 )
 
 DELTA = "stats_fold_delta"
+# The rollups' text keys: codes, compared byte by byte (`Dialect.binary`, migration 0006).
+TEXT_KEYS = ("region_id", "item_code", "bundle_code", "channel", "flow", "from_state", "to_state")
 PROVISIONS = [str(p) for p in Provision]
 
 
@@ -53,6 +54,13 @@ class Dialect:
         offset = datetime.datetime.now(zoneinfo.ZoneInfo(self.time_zone)).utcoffset()
         minutes = int(offset.total_seconds() // 60) if offset else 0
         return f"date({column}, '{minutes:+d} minutes')"
+
+    def binary(self, column: str) -> str:
+        """Text compared byte by byte: PostgreSQL's "C" collation (SQLite's default). A
+        locale's collation sorts and indexes the rollups' codes several times slower."""
+        if self.vendor == "postgresql":
+            return f'({column} COLLATE "C")'
+        return column
 
     def month_start(self, column: str) -> str:
         if self.vendor == "postgresql":
@@ -99,6 +107,11 @@ def _t(model: type) -> str:
 
 
 def create_delta(d: Dialect, actions: list[str]) -> str:
+    """The chunk's events, grouped, as the temporary delta table. Parameters: as below."""
+    return f"CREATE TEMPORARY TABLE {DELTA} AS {delta_select(d, actions)}"
+
+
+def delta_select(d: Dialect, actions: list[str]) -> str:
     """The chunk's events, grouped: transitions (case.*) and receipts (application.submit).
 
     Parameters: chain, start, end — twice.
@@ -113,9 +126,12 @@ def create_delta(d: Dialect, actions: list[str]) -> str:
     )
     wd = d.integer("e.after", "working_days")
     initial = d.text("e.after", "cases", "{c.case_no}")
-    dims = "day, region_id, department_id, item_code, bundle_code, channel, flow, from_state, to_state, wd"
+    names = "day region_id department_id item_code bundle_code channel flow from_state to_state wd"
+    dims = ", ".join(
+        f"{d.binary(name)} AS {name}" if name in TEXT_KEYS else name for name in names.split()
+    )
+    positions = ", ".join(str(i + 1) for i in range(len(names.split())))
     return f"""
-CREATE TEMPORARY TABLE {DELTA} AS
 SELECT {dims}, count(*) AS n, sum(otp) AS otp, sum(ots) AS ots FROM (
   SELECT {day} AS day, dep.region_id AS region_id, c.department_id AS department_id,
          c.item_code AS item_code, {bundle} AS bundle_code, a.channel AS channel,
@@ -139,7 +155,7 @@ SELECT {dims}, count(*) AS n, sum(otp) AS otp, sum(ots) AS ots FROM (
   WHERE e.chain = %s AND e.seq > %s AND e.seq <= %s
     AND e.action = 'application.submit' AND {initial} IS NOT NULL
 ) events
-GROUP BY {dims}
+GROUP BY {positions}
 """
 
 
@@ -176,9 +192,8 @@ _DURATION_SUMMARY = ("day", "region_id", "working_days")
 FLOW_GRAINS = (
     Grain(FlowItemDay, (*_DEPARTMENT, "item_code")),
     Grain(FlowRegionDay, _REGION, source=FlowItemDay),
-    Grain(FlowDepartmentDay, _DEPARTMENT, source=FlowItemDay),
     Grain(FlowRegionMonth, _REGION, by_month=True, source=FlowRegionDay),
-    Grain(FlowDepartmentMonth, _DEPARTMENT, by_month=True, source=FlowDepartmentDay),
+    Grain(FlowDepartmentMonth, _DEPARTMENT, by_month=True, source=FlowItemDay),
     Grain(FlowSummaryDay, _SUMMARY, source=FlowRegionDay),
     Grain(FlowSummaryMonth, _SUMMARY, by_month=True, source=FlowSummaryDay),
 )
@@ -215,14 +230,21 @@ def _grouped(d: Dialect, grain: Grain, columns: dict[str, str], sums: str, sourc
     return f"SELECT {selected}, {sums} FROM {source} GROUP BY {', '.join(exprs)}"
 
 
-def _from_delta(d: Dialect, grain: Grain) -> str:
+def grain_select(d: Dialect, grain: Grain, source: str | None = None) -> str:
+    """A grain's rows summed from the delta table, or (`source`) from a table of its source
+    grain's rows."""
+    if source is not None:
+        sums = ", ".join(f"sum({m})" for m in grain.measures)
+        return _grouped(d, grain, {}, sums, source)
     if grain.measures == ("n",):  # a duration histogram: decisions with a measured time
-        select = _grouped(
-            d, grain, {"working_days": "wd"}, "sum(n)", f"{DELTA} WHERE wd IS NOT NULL"
-        )
-    else:  # `WHERE true`: SQLite's rule for an upsert fed by a SELECT
-        select = _grouped(d, grain, {}, _DELTA_SUMS, f"{DELTA} WHERE true")
-    return _upsert(_t(grain.model), list(grain.keys), grain.measures, select)
+        where = f"{DELTA} WHERE wd IS NOT NULL"
+        return _grouped(d, grain, {"working_days": "wd"}, "sum(n)", where)
+    # `WHERE true`: SQLite's rule for an upsert fed by a SELECT
+    return _grouped(d, grain, {}, _DELTA_SUMS, f"{DELTA} WHERE true")
+
+
+def _from_delta(d: Dialect, grain: Grain) -> str:
+    return _upsert(_t(grain.model), list(grain.keys), grain.measures, grain_select(d, grain))
 
 
 def flow_upserts(d: Dialect, open_states: list[str], finest_only: bool = False) -> list[str]:
@@ -240,46 +262,63 @@ def derived_inserts(d: Dialect) -> list[str]:
     for grain in (*FLOW_GRAINS, *DURATION_GRAINS):
         if grain.source is None:
             continue
-        sums = ", ".join(f"sum({m})" for m in grain.measures)
-        select = _grouped(d, grain, {}, sums, _t(grain.source))
+        select = grain_select(d, grain, _t(grain.source))
         columns = ", ".join((*grain.keys, *grain.measures))
         statements.append(f"INSERT INTO {_t(grain.model)} ({columns}) {select}")
     return statements
 
 
-def _backlog_upsert(open_states: list[str]) -> list[str]:
-    """Open cases by state: +n entering an open state, −n leaving one."""
-    keys = ["region_id", "department_id", "item_code", "bundle_code", "channel"]
+BACKLOG_KEYS = ("region_id", "department_id", "item_code", "bundle_code", "channel", "state")
+
+
+def backlog_select(open_states: list[str], having: str = "") -> str:
+    """Open cases by state from the delta: +n entering an open state, −n leaving one."""
     states = ", ".join(f"'{s}'" for s in open_states)
-    bk = ", ".join(keys)
+    bk = ", ".join(BACKLOG_KEYS[:-1])
+    return (
+        f"SELECT {bk}, state, sum(n) FROM ("
+        f"SELECT {bk}, to_state AS state, n FROM {DELTA} WHERE to_state IN ({states}) "
+        f"UNION ALL "
+        f"SELECT {bk}, from_state AS state, -n FROM {DELTA} WHERE from_state IN ({states})"
+        f") moves WHERE true GROUP BY {bk}, state {having}"
+    )
+
+
+def _backlog_upsert(open_states: list[str]) -> list[str]:
     return [
-        _upsert(
-            _t(Backlog),
-            [*keys, "state"],
-            ("n",),
-            f"SELECT {bk}, state, sum(n) FROM ("
-            f"SELECT {bk}, to_state AS state, n FROM {DELTA} WHERE to_state IN ({states}) "
-            f"UNION ALL "
-            f"SELECT {bk}, from_state AS state, -n FROM {DELTA} WHERE from_state IN ({states})"
-            f") moves WHERE true GROUP BY {bk}, state",
-        ),
+        _upsert(_t(Backlog), list(BACKLOG_KEYS), ("n",), backlog_select(open_states)),
         # A group that emptied is no backlog: keep the table as small as the open cases.
         f"DELETE FROM {_t(Backlog)} WHERE n = 0",
     ]
 
 
+APPLICATION_KEYS = ("day", "region_id", "plan_code", "is_bundle", "channel")
+APPLICATION_MEASURES = ("applications", "cases", *PROVISIONS)
+
+
 def application_upsert(d: Dialect) -> str:
+    """Add the chunk's submissions to `ApplicationDay`. Parameters: chain, start, end."""
+    # The key has no is_bundle: a plan code is a bundle's or an item's, never both.
+    conflict = ["day", "region_id", "plan_code", "channel"]
+    return _upsert(
+        _t(ApplicationDay),
+        list(APPLICATION_KEYS),
+        APPLICATION_MEASURES,
+        application_select(d),
+        conflict,
+    )
+
+
+def application_select(d: Dialect) -> str:
     """Applications and how their materials were provided, from the submit events.
 
     Parameters: chain, start, end.
     """
     ev, app, dep = _t(AuditEvent), _t(Application), _t(Department)
-    keys = ["day", "region_id", "plan_code", "is_bundle", "channel"]
-    measures = ("applications", "cases", *PROVISIONS)
     provision_sums = ", ".join(
         f"sum(COALESCE({d.integer('e.after', 'provisions', p)}, 0))" for p in PROVISIONS
     )
-    select = f"""
+    return f"""
 SELECT {d.local_day("e.occurred_at")}, COALESCE(dep.region_id, ''), a.plan_code,
        a.bundle_version_id IS NOT NULL, a.channel,
        count(*), sum({d.key_count("e.after", "cases")}), {provision_sums}
@@ -289,6 +328,3 @@ LEFT JOIN {dep} dep ON dep.id = a.service_centre_id
 WHERE e.chain = %s AND e.seq > %s AND e.seq <= %s AND e.action = 'application.submit'
 GROUP BY 1, 2, 3, 4, 5
 """
-    # The key has no is_bundle: a plan code is a bundle's or an item's, never both.
-    conflict = ["day", "region_id", "plan_code", "channel"]
-    return _upsert(_t(ApplicationDay), keys, measures, select, conflict)
