@@ -42,7 +42,7 @@ def _all_rows() -> dict[str, list[tuple]]:
     result = {}
     for model in tables:
         fields = [f.attname for f in model._meta.concrete_fields if f.name != "id"]
-        result[model.__name__] = sorted(model.objects.values_list(*fields))
+        result[model.__name__] = sorted(model._default_manager.values_list(*fields))
     return result
 
 

@@ -28,6 +28,7 @@ from tongban.tickets.forms import BBCS_PREFIX
 
 from .documents import BUNDLE
 from .search import DEFAULT_LIMIT, EmptyQuery, GuideAnswer, GuideResult, guide_search
+from .tokens import MAX_QUERY_CHARS
 
 # The raw text kept from the request: far more than the engine reads (MAX_QUERY_CHARS), so
 # that a long story is cut by the engine (and said so), while a huge URL costs nothing.
@@ -84,16 +85,16 @@ def _row(result: GuideResult, context: str, asked: str) -> ResultRow:
 
 def not_found_url(context: str, asked: str) -> str:
     """没找到要办的事: a 办不成事 report, filed by the person or logged for them by staff."""
-    if context == PORTAL:
-        params = {"bbcs": "1"}
-        if asked:
-            params["q"] = asked
-        return _with_query(reverse("tickets:file"), params)
-    params = {"type": TicketType.HELP}
+    if context == PORTAL:  # the citizen's form marks the title itself (its bbcs box)
+        params, title, who = {"bbcs": "1"}, asked, "我"
+        url = reverse("tickets:file")
+    else:
+        params, title, who = {"type": TicketType.HELP}, BBCS_PREFIX + asked, "群众"
+        url = reverse("tickets:new")
     if asked:
-        params["title"] = (BBCS_PREFIX + asked)[:TICKET_TITLE_CHARS]
-        params["content"] = f"群众想办：{asked}。智能导办未找到对应的事项。"
-    return _with_query(reverse("tickets:new"), params)
+        params["title"] = title[:TICKET_TITLE_CHARS]
+        params["content"] = f"{who}想办：{asked}。智能导办未找到对应的事项。"
+    return _with_query(url, params)
 
 
 def _asked(request: HttpRequest) -> str:
@@ -115,14 +116,14 @@ def results(request: HttpRequest) -> HttpResponse:
             answer = None  # only invisible characters: the hint, as for an empty box
         except DomainError as exc:
             error, status = str(exc.detail), exc.status
-    rows = [_row(r, context, asked[:200]) for r in answer.results] if answer else []
+    rows = [_row(r, context, asked[:MAX_QUERY_CHARS]) for r in answer.results] if answer else []
     page = {
         "q": asked,
         "answer": answer,
         "rows": rows,
         "error": error,
         "guide_context": context,
-        "not_found_url": not_found_url(context, asked[:200]),
+        "not_found_url": not_found_url(context, asked[:MAX_QUERY_CHARS]),
     }
     return render(request, "guide/results.html", page, status=status)
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Model
 from django.utils import timezone
 
 from tongban.cases.enums import OPEN_STATES
@@ -31,15 +32,6 @@ from . import sql
 from .models import (
     ApplicationDay,
     Backlog,
-    DurationDay,
-    DurationSummaryDay,
-    DurationSummaryMonth,
-    FlowDepartmentMonth,
-    FlowItemDay,
-    FlowRegionDay,
-    FlowRegionMonth,
-    FlowSummaryDay,
-    FlowSummaryMonth,
     FoldCursor,
 )
 from .rebuild_pg import rebuild_postgresql
@@ -48,16 +40,9 @@ from .rebuild_pg import rebuild_postgresql
 # million cases one pass over the whole chain (34.7M events) took 238 s against 295 s in
 # chunks of 8M (docs/performance.md); smaller chunks only bound the temporary table.
 REBUILD_CHUNK = 40_000_000
-ROLLUPS = (
-    FlowRegionDay,
-    FlowRegionMonth,
-    FlowDepartmentMonth,
-    FlowItemDay,
-    FlowSummaryDay,
-    FlowSummaryMonth,
-    DurationDay,
-    DurationSummaryDay,
-    DurationSummaryMonth,
+# Every rollup table: the flow and duration grains, the backlog, the applications.
+ROLLUPS: tuple[type[Model], ...] = (
+    *(grain.model for grain in (*sql.FLOW_GRAINS, *sql.DURATION_GRAINS)),
     Backlog,
     ApplicationDay,
 )
@@ -132,7 +117,7 @@ def rebuild_rollups(
                 rebuild_postgresql(cur, dialect, chain, end, chunk, actions, open_states, step)
             else:
                 for model in ROLLUPS:
-                    model.objects.all().delete()
+                    model._default_manager.all().delete()
                 step(f"emptied the rollups; folding {end:,} events")
                 for start in range(0, end, chunk):
                     _fold_range(chain, start, min(end, start + chunk), finest_only=True)

@@ -59,14 +59,16 @@ def rebuild_postgresql(
 
     fills: list[tuple[str, tuple[str, ...], str, list[str | int]]] = []
     for grain in (*sql.FLOW_GRAINS, *sql.DURATION_GRAINS):
-        source = None if grain.source is None else _shadow(_table(grain.source))
+        source = None if grain.source is None else _shadow(sql.table_name(grain.source))
         columns = (*grain.keys, *grain.measures)
-        fills.append((_table(grain.model), columns, sql.grain_select(dialect, grain, source), []))
+        fills.append(
+            (sql.table_name(grain.model), columns, sql.grain_select(dialect, grain, source), [])
+        )
     backlog = sql.backlog_select(open_states, having="HAVING sum(n) <> 0")
-    fills.append((_table(Backlog), (*sql.BACKLOG_KEYS, "n"), backlog, []))
+    fills.append((sql.table_name(Backlog), (*sql.BACKLOG_KEYS, "n"), backlog, []))
     columns = (*sql.APPLICATION_KEYS, *sql.APPLICATION_MEASURES)
     fills.append(
-        (_table(ApplicationDay), columns, sql.application_select(dialect), [chain, 0, end])
+        (sql.table_name(ApplicationDay), columns, sql.application_select(dialect), [chain, 0, end])
     )
     for table, columns, select_rows, params in fills:
         shadow = _shadow(table)
@@ -79,10 +81,6 @@ def rebuild_postgresql(
     for table, *_ in fills:
         _index_and_swap(cur, table)
     step("indexed the new tables and swapped them in")
-
-
-def _table(model: type) -> str:
-    return model._meta.db_table  # type: ignore[attr-defined]
 
 
 def _shadow(table: str) -> str:

@@ -13,6 +13,7 @@ import zoneinfo
 from dataclasses import dataclass
 
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Model
 
 from tongban.cases.enums import Provision
 from tongban.cases.models import Application, Case
@@ -102,8 +103,8 @@ def _sqlite_path(path: tuple[str, ...]) -> str:
     return " || ".join(pieces)
 
 
-def _t(model: type) -> str:
-    return model._meta.db_table  # type: ignore[attr-defined]
+def table_name(model: type[Model]) -> str:
+    return model._meta.db_table
 
 
 def create_delta(d: Dialect, actions: list[str]) -> str:
@@ -116,7 +117,12 @@ def delta_select(d: Dialect, actions: list[str]) -> str:
 
     Parameters: chain, start, end — twice.
     """
-    ev, case, app, dep = _t(AuditEvent), _t(Case), _t(Application), _t(Department)
+    ev, case, app, dep = (
+        table_name(AuditEvent),
+        table_name(Case),
+        table_name(Application),
+        table_name(Department),
+    )
     action_list = ", ".join(f"'{a}'" for a in actions)
     day = d.local_day("e.occurred_at")
     bundle = "CASE WHEN a.bundle_version_id IS NULL THEN '' ELSE a.plan_code END"
@@ -176,11 +182,11 @@ class Grain:
     upserting every chunk into every table.
     """
 
-    model: type
+    model: type[Model]
     keys: tuple[str, ...]
     measures: tuple[str, ...] = _MEASURES
     by_month: bool = False  # `day` holds the first day of the month
-    source: type | None = None
+    source: type[Model] | None = None
 
 
 _REGION = ("day", "region_id", "bundle_code", "channel", "flow")
@@ -244,7 +250,9 @@ def grain_select(d: Dialect, grain: Grain, source: str | None = None) -> str:
 
 
 def _from_delta(d: Dialect, grain: Grain) -> str:
-    return _upsert(_t(grain.model), list(grain.keys), grain.measures, grain_select(d, grain))
+    return _upsert(
+        table_name(grain.model), list(grain.keys), grain.measures, grain_select(d, grain)
+    )
 
 
 def flow_upserts(d: Dialect, open_states: list[str], finest_only: bool = False) -> list[str]:
@@ -262,9 +270,9 @@ def derived_inserts(d: Dialect) -> list[str]:
     for grain in (*FLOW_GRAINS, *DURATION_GRAINS):
         if grain.source is None:
             continue
-        select = grain_select(d, grain, _t(grain.source))
+        select = grain_select(d, grain, table_name(grain.source))
         columns = ", ".join((*grain.keys, *grain.measures))
-        statements.append(f"INSERT INTO {_t(grain.model)} ({columns}) {select}")
+        statements.append(f"INSERT INTO {table_name(grain.model)} ({columns}) {select}")
     return statements
 
 
@@ -286,9 +294,9 @@ def backlog_select(open_states: list[str], having: str = "") -> str:
 
 def _backlog_upsert(open_states: list[str]) -> list[str]:
     return [
-        _upsert(_t(Backlog), list(BACKLOG_KEYS), ("n",), backlog_select(open_states)),
+        _upsert(table_name(Backlog), list(BACKLOG_KEYS), ("n",), backlog_select(open_states)),
         # A group that emptied is no backlog: keep the table as small as the open cases.
-        f"DELETE FROM {_t(Backlog)} WHERE n = 0",
+        f"DELETE FROM {table_name(Backlog)} WHERE n = 0",
     ]
 
 
@@ -301,7 +309,7 @@ def application_upsert(d: Dialect) -> str:
     # The key has no is_bundle: a plan code is a bundle's or an item's, never both.
     conflict = ["day", "region_id", "plan_code", "channel"]
     return _upsert(
-        _t(ApplicationDay),
+        table_name(ApplicationDay),
         list(APPLICATION_KEYS),
         APPLICATION_MEASURES,
         application_select(d),
@@ -314,7 +322,7 @@ def application_select(d: Dialect) -> str:
 
     Parameters: chain, start, end.
     """
-    ev, app, dep = _t(AuditEvent), _t(Application), _t(Department)
+    ev, app, dep = table_name(AuditEvent), table_name(Application), table_name(Department)
     provision_sums = ", ".join(
         f"sum(COALESCE({d.integer('e.after', 'provisions', p)}, 0))" for p in PROVISIONS
     )

@@ -27,11 +27,9 @@ from .enums import TicketChannel, TicketState, TicketType
 from .forms import CitizenTicketForm, form_errors
 from .models import Ticket
 from .serialize import citizen_progress
-from .views_desk import STATE_STYLE, ticket_errors
+from .views_desk import STATE_STYLE, prefill_from_url, ticket_errors
 
 PAGE_SIZE = 20
-GUIDE_QUERY_CHARS = 200  # what 智能导办 reads of a query
-TITLE_FROM_QUERY_CHARS = 60
 
 
 def own_tickets(user: User) -> QuerySet[Ticket]:
@@ -83,15 +81,11 @@ def file(request: HttpRequest) -> HttpResponse:
                 return redirect("tickets:progress", number=ticket.number)
     else:
         bbcs = request.GET.get("bbcs") == "1"
-        initial: dict[str, object] = {
+        initial = {
             "type": TicketType.HELP if bbcs else TicketType.CONSULT,
             "bbcs": bbcs,
+            **prefill_from_url(request),
         }
-        # 智能导办's "没找到要办的事？" passes what the person searched for.
-        asked = request.GET.get("q", "").strip()[:GUIDE_QUERY_CHARS]
-        if asked:
-            initial["title"] = asked[:TITLE_FROM_QUERY_CHARS]
-            initial["content"] = f"我想办：{asked}。在智能导办中没有找到对应的事项。"
         form = CitizenTicketForm(initial=initial)
     context = {"form": form, "errors": errors, "role": role, "user_phone": user.phone}
     return render(request, "tickets/file.html", context, status=400 if errors else 200)

@@ -231,19 +231,25 @@ def _intake_channels(user: User) -> list[tuple[str, str]]:
     return [(value, label) for value, label in TicketChannel.choices if value in allowed]
 
 
-def _intake_initial(request: HttpRequest, channels: list[tuple[str, str]]) -> dict[str, Any]:
-    """The blank intake form, prefilled from `type`, `title` and `content` in the URL: the
-    智能导办 results page links here with what the caller asked about."""
-    kind = request.GET.get("type", "")
-    initial: dict[str, Any] = {
-        "channel": channels[0][0],
-        "type": kind if kind in TicketType.values else TicketType.CONSULT,
-    }
+def prefill_from_url(request: HttpRequest) -> dict[str, str]:
+    """`title` and `content` from the URL, cut to the forms' limits: 智能导办 links to a
+    blank ticket form with what the person asked about."""
+    initial = {}
     for name, limit in (("title", 200), ("content", 5000)):
         value = request.GET.get(name, "").strip()[:limit]
         if value:
             initial[name] = value
     return initial
+
+
+def _intake_initial(request: HttpRequest, channels: list[tuple[str, str]]) -> dict[str, Any]:
+    """The blank intake form; `type`, `title` and `content` may come from the URL."""
+    kind = request.GET.get("type", "")
+    return {
+        "channel": channels[0][0],
+        "type": kind if kind in TicketType.values else TicketType.CONSULT,
+        **prefill_from_url(request),
+    }
 
 
 @login_required
