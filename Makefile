@@ -7,6 +7,9 @@ PY     := $(VENV)/bin/python
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export TONGBAN_DEMO ?= 1
+# Test processes (pytest-xdist): one per core of the 2-core CI machine; TEST_WORKERS=0 runs
+# in one process.
+TEST_WORKERS ?= 2
 
 .PHONY: run setup test lint lock clean
 
@@ -35,7 +38,7 @@ run: setup
 	  --access-logfile - --forwarded-allow-ips=""
 
 test: $(VENV)/.dev
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .

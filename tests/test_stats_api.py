@@ -4,9 +4,11 @@ filters are 400s, and each role sees only its scope."""
 from __future__ import annotations
 
 import datetime
+import importlib
 
 import pytest
 import time_machine
+from django.apps import apps as django_apps
 
 from tongban.cases.enums import OPEN_STATES, CaseState
 from tongban.cases.models import Case
@@ -128,6 +130,43 @@ def test_scope_citizen_refused_approver_sees_only_own_department(
     other = Department.objects.get(code="yy-minzheng")
     refused = _get(client, token, "/api/v1/stats/overview", department=str(other.pk))
     assert refused.status_code == 403
+
+
+def test_bundle_warnings_count_only_the_bundles_cases(two_days, client, api_token) -> None:
+    token = api_token("supervisor")
+    bundle_cases = Case.objects.filter(application__plan_code="chain-test")
+    assert set(bundle_cases.values_list("bundle_code", flat=True)) == {"chain-test"}
+    assert set(Case.objects.exclude(pk__in=bundle_cases).values_list("bundle_code", flat=True)) == {
+        ""
+    }
+    # One bundle case is put under review and every case under review is made late; only
+    # the bundle's count under the filter.
+    first = bundle_cases.order_by("pk").first()
+    assert first is not None
+    Case.objects.filter(pk=first.pk).update(state=CaseState.IN_REVIEW)
+    Case.objects.filter(state=CaseState.IN_REVIEW).update(promised_due=datetime.date(2026, 6, 2))
+    late_in_bundle = bundle_cases.filter(state=CaseState.IN_REVIEW).count()
+    late_in_all = Case.objects.filter(state=CaseState.IN_REVIEW).count()
+    assert 0 < late_in_bundle < late_in_all
+    with time_machine.travel(shanghai(2026, 6, 8), tick=True):
+        scoped = _get(client, token, "/api/v1/stats/warnings", bundle="chain-test").json()
+        whole = _get(client, token, "/api/v1/stats/warnings").json()
+    assert scoped["counts"]["red"] == len(scoped["results"]) == late_in_bundle
+    assert {r["case_no"] for r in scoped["results"]} == set(
+        bundle_cases.filter(state=CaseState.IN_REVIEW).values_list("case_no", flat=True)
+    )
+    assert whole["counts"]["red"] == late_in_all
+
+
+def test_the_migration_copies_bundle_codes_onto_earlier_cases(two_days) -> None:
+    migration = importlib.import_module("tongban.cases.migrations.0005_case_bundle_code")
+    Case.objects.update(bundle_code="")
+    migration.copy_bundle_codes(django_apps, None)
+    codes = dict(Case.objects.values_list("case_no", "bundle_code"))
+    for case in Case.objects.select_related("application"):
+        expected = case.application.plan_code if case.application.is_bundle else ""
+        assert codes[case.case_no] == expected
+    assert "chain-test" in codes.values()
 
 
 def test_bundle_endpoint_counts_only_the_bundle(two_days, client, api_token) -> None:

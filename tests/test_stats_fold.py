@@ -7,6 +7,7 @@ import datetime
 from collections import Counter
 
 import pytest
+from django.db import connection
 from django.db.models import Sum
 
 from tongban.cases.enums import OPEN_STATES
@@ -15,9 +16,13 @@ from tongban.stats.fold import ROLLUPS, fold_pending, pending_events, rebuild_ro
 from tongban.stats.models import (
     ApplicationDay,
     Backlog,
+    DurationBundleDay,
+    DurationBundleMonth,
     DurationDay,
     DurationSummaryDay,
     DurationSummaryMonth,
+    FlowBundleDay,
+    FlowBundleMonth,
     FlowDepartmentMonth,
     FlowItemDay,
     FlowRegionDay,
@@ -63,6 +68,8 @@ def _assert_totals_match_cases() -> None:
         FlowItemDay,
         FlowSummaryDay,
         FlowSummaryMonth,
+        FlowBundleDay,
+        FlowBundleMonth,
     ):
         flows = _flows(model)
         assert flows["receive"] == cases.count()
@@ -86,8 +93,28 @@ def _assert_totals_match_cases() -> None:
     )
     assert +by_state == Counter(cases.filter(state__in=OPEN_STATES).values_list("state", flat=True))
     timed = cases.filter(decided_at__isnull=False, accepted_on__isnull=False).count()
-    for histogram in (DurationDay, DurationSummaryDay, DurationSummaryMonth):
+    for histogram in (
+        DurationDay,
+        DurationSummaryDay,
+        DurationSummaryMonth,
+        DurationBundleDay,
+        DurationBundleMonth,
+    ):
         assert histogram.objects.aggregate(t=Sum("n"))["t"] == timed
+    # The bundle grains split by bundle as the cases do.
+    received_by_bundle = Counter(cases.values_list("bundle_code", flat=True))
+    assert "chain-test" in received_by_bundle
+    decided_by_bundle = Counter(
+        cases.filter(decided_at__isnull=False, accepted_on__isnull=False).values_list(
+            "bundle_code", flat=True
+        )
+    )
+    for model in (FlowBundleDay, FlowBundleMonth, FlowRegionDay):
+        received = model.objects.filter(flow="receive").values("bundle_code").annotate(t=Sum("n"))
+        assert +Counter({r["bundle_code"]: r["t"] for r in received}) == received_by_bundle
+    for histogram in (DurationBundleDay, DurationBundleMonth):
+        measured = histogram.objects.values("bundle_code").annotate(t=Sum("n"))
+        assert +Counter({r["bundle_code"]: r["t"] for r in measured}) == +decided_by_bundle
     assert ApplicationDay.objects.aggregate(t=Sum("cases"))["t"] == cases.count()
     assert (
         ApplicationDay.objects.aggregate(t=Sum("applications"))["t"]
@@ -142,3 +169,25 @@ def test_decision_events_carry_the_measures_the_rollups_add_up(scenario, persona
         )
     )
     assert channels == Counter(Case.objects.values_list("application__channel", flat=True))
+
+
+@pytest.mark.django_db
+def test_rollup_code_columns_compare_bytes_on_postgresql() -> None:
+    """Migrations 0006 and 0007: every rollup's text key is collated "C" on PostgreSQL (SQLite
+    compares bytes already), so a rebuild's sorts and index builds stay fast."""
+    if connection.vendor != "postgresql":
+        assert connection.vendor == "sqlite"
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT table_name, column_name, collation_name FROM information_schema.columns
+            WHERE table_schema = current_schema() AND table_name LIKE 'stats\\_%%'
+              AND column_name IN ('region_id', 'item_code', 'bundle_code', 'channel', 'flow',
+                                  'state', 'plan_code')
+              AND data_type = 'character varying'
+            """
+        )
+        columns = cursor.fetchall()
+    assert {"stats_flowbundleday", "stats_durationbundlemonth"} <= {t for t, _, _ in columns}
+    assert [c for c in columns if c[2] != "C"] == []

@@ -180,10 +180,16 @@ def test_submissions_list_their_cases(
     generated: Summary, events: dict[str, list[AuditEvent]]
 ) -> None:
     cases: dict[int, set[str]] = defaultdict(set)
-    for application_id, case_no in Case.objects.values_list("application_id", "case_no"):
+    bundle_codes: dict[int, set[str]] = defaultdict(set)
+    for application_id, case_no, bundle_code in Case.objects.values_list(
+        "application_id", "case_no", "bundle_code"
+    ):
         cases[application_id].add(case_no)
+        bundle_codes[application_id].add(bundle_code)
     bundles = 0
     for application in Application.objects.all():
+        expected_bundle = application.plan_code if application.is_bundle else ""
+        assert bundle_codes[application.pk] == {expected_bundle}
         assert application.number is not None
         (submit,) = events[application.number]
         assert submit.action == "application.submit"

@@ -1,7 +1,8 @@
 """The supervisor dashboard's figures for one filter, from the rollups (and live warnings).
 
 Each panel is one aggregate query on the coarsest rollup that has the filter's dimensions:
-the summary grain (region × channel) unless a bundle or a department is asked for, and the
+the summary grain (region × channel) unless a bundle or a department is asked for, the bundle
+grain (bundle × channel, no region) for a bundle alone, and the
 month tables for the whole months of a long period (a year is 12 month rows plus the days at
 either end, not 365 day rows).
 """
@@ -24,9 +25,13 @@ from .filters import StatsFilter
 from .fold import pending_events
 from .models import (
     Backlog,
+    DurationBundleDay,
+    DurationBundleMonth,
     DurationDay,
     DurationSummaryDay,
     DurationSummaryMonth,
+    FlowBundleDay,
+    FlowBundleMonth,
     FlowDepartmentMonth,
     FlowItemDay,
     FlowMeasures,
@@ -83,12 +88,14 @@ def _flow_tables(stats: StatsFilter) -> tuple[type[FlowMeasures], type[FlowMeasu
         # table is needed (at ten million cases it was 11 of the item grain's 15 million rows).
         return FlowItemDay, FlowDepartmentMonth
     if stats.bundle is not None:
+        if stats.region is None:
+            return FlowBundleDay, FlowBundleMonth
         return FlowRegionDay, FlowRegionMonth
     return FlowSummaryDay, FlowSummaryMonth
 
 
 def scoped_rows(rows: QuerySet[Any], stats: StatsFilter) -> QuerySet[Any]:
-    rows = rows.filter(stats.region_q())
+    rows = rows.filter(stats.region_q())  # an empty Q() without a region (bundle tables)
     if stats.department is not None:
         rows = rows.filter(department_id=stats.department)
     if stats.bundle is not None:
@@ -250,10 +257,13 @@ def percentile(histogram: dict[int, int], percent: int) -> int | None:
 
 
 def duration_histogram(stats: StatsFilter) -> dict[int, int]:
-    """Decisions per working days taken: the summary tables unless a department or bundle
-    is asked for (then the item grain, through its department or bundle index)."""
+    """Decisions per working days taken: the summary tables without a department or bundle,
+    the bundle tables for a bundle alone, else the item grain through its department or
+    bundle index."""
     if stats.department is None and stats.bundle is None:
         querysets = period_rows(stats, DurationSummaryDay, DurationSummaryMonth)
+    elif stats.department is None and stats.region is None:
+        querysets = period_rows(stats, DurationBundleDay, DurationBundleMonth)
     else:
         querysets = period_rows(stats, DurationDay, None)
     histogram: Counter[int] = Counter()

@@ -22,10 +22,7 @@ def rating_panel(stats: StatsFilter) -> dict[str, Any]:
     if stats.department is not None:
         ratings = ratings.filter(department_id=stats.department)
     if stats.bundle is not None:
-        ratings = ratings.filter(
-            case__application__plan_code=stats.bundle,
-            case__application__bundle_version__isnull=False,
-        )
+        ratings = ratings.filter(case__bundle_code=stats.bundle)
     return rating_totals(ratings).as_dict()
 
 

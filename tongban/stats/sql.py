@@ -22,9 +22,13 @@ from tongban.core.models import AuditEvent, Department
 from .models import (
     ApplicationDay,
     Backlog,
+    DurationBundleDay,
+    DurationBundleMonth,
     DurationDay,
     DurationSummaryDay,
     DurationSummaryMonth,
+    FlowBundleDay,
+    FlowBundleMonth,
     FlowDepartmentMonth,
     FlowItemDay,
     FlowRegionDay,
@@ -194,6 +198,8 @@ _DEPARTMENT = (*_REGION, "department_id")
 _SUMMARY = ("day", "region_id", "channel", "flow")
 _DURATION = ("day", "region_id", "department_id", "item_code", "bundle_code", "working_days")
 _DURATION_SUMMARY = ("day", "region_id", "working_days")
+_BUNDLE = ("day", "bundle_code", "channel", "flow")
+_DURATION_BUNDLE = ("day", "bundle_code", "working_days")
 
 FLOW_GRAINS = (
     Grain(FlowItemDay, (*_DEPARTMENT, "item_code")),
@@ -202,6 +208,8 @@ FLOW_GRAINS = (
     Grain(FlowDepartmentMonth, _DEPARTMENT, by_month=True, source=FlowItemDay),
     Grain(FlowSummaryDay, _SUMMARY, source=FlowRegionDay),
     Grain(FlowSummaryMonth, _SUMMARY, by_month=True, source=FlowSummaryDay),
+    Grain(FlowBundleDay, _BUNDLE, source=FlowRegionDay),
+    Grain(FlowBundleMonth, _BUNDLE, by_month=True, source=FlowBundleDay),
 )
 DURATION_GRAINS = (
     Grain(DurationDay, _DURATION, ("n",)),
@@ -209,6 +217,8 @@ DURATION_GRAINS = (
     Grain(
         DurationSummaryMonth, _DURATION_SUMMARY, ("n",), by_month=True, source=DurationSummaryDay
     ),
+    Grain(DurationBundleDay, _DURATION_BUNDLE, ("n",), source=DurationDay),
+    Grain(DurationBundleMonth, _DURATION_BUNDLE, ("n",), by_month=True, source=DurationBundleDay),
 )
 
 

@@ -1,9 +1,10 @@
 """Live 黄牌 / 红牌 lists and counts, straight from the cases (never from a rollup: a warning
 is about today), scoped by the statistics filter.
 
-Both use the (state, promised_due) index: a warned case is one under review whose promised
-date is near or past, so the count and the first page read a narrow index range however many
-cases there are.
+Both use the (state, promised_due) index, or for one bundle the partial index of cases under
+review by (bundle_code, promised_due): a warned case is one under review whose promised date is
+near or past, so the count and the first page read a narrow index range however many cases
+there are.
 """
 
 from __future__ import annotations
@@ -31,9 +32,7 @@ def _scoped_cases(stats: StatsFilter) -> QuerySet[Case]:
     if stats.department is not None:
         cases = cases.filter(department_id=stats.department)
     if stats.bundle is not None:
-        cases = cases.filter(
-            application__plan_code=stats.bundle, application__bundle_version__isnull=False
-        )
+        cases = cases.filter(bundle_code=stats.bundle)
     return cases
 
 

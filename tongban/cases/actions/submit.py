@@ -312,6 +312,7 @@ def _fan_out(
                 item_version_id=pinned.version_id,
                 item_code=entry.code,
                 item_name=entry.name,
+                bundle_code=application.plan_code if application.is_bundle else "",
                 department_id=pinned.department_id,
                 service_centre_id=application.service_centre_id,
                 applicant_user_id=application.applicant_user_id,

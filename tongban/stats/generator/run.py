@@ -178,7 +178,8 @@ class Generator:
             case_no = f"{info.code}{ymd}{self.serial('case:' + info.code, day):04d}"
             case_nos.append(case_no)
             life = self.sim.run(received, window, info)
-            self.case(life, case_no, info, received, stamp, app_id, centre, channel)
+            bundle_code = plan_code if bundle is not None else ""
+            self.case(life, case_no, info, bundle_code, received, stamp, app_id, centre, channel)
         cases = ", ".join(f'"{no}": "received"' for no in case_nos)
         after = (
             f'{{"plan": "{plan_code}", "channel": "{channel}", "acting_as": "self", '
@@ -204,6 +205,7 @@ class Generator:
         life: CaseLife,
         case_no: str,
         info: ItemInfo,
+        bundle_code: str,
         received: int,
         stamp: str,
         app_id: int,
@@ -223,7 +225,7 @@ class Generator:
         self.sink.add(
             "cases",
             (
-                str(case_id), case_no, info.code, info.name, life.state, "0", stamp,
+                str(case_id), case_no, info.code, info.name, bundle_code, life.state, "0", stamp,
                 day(life.accepted_on), moment(life.decided_at), moment(life.delivered_at),
                 day(life.statutory_due), day(life.promised_due), "t" if life.provisional else "f",
                 str(life.paused_working), str(life.paused_natural), life.decision_by, life.reason,

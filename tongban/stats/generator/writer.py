@@ -63,6 +63,7 @@ CASE_COLUMNS = [
     "case_no",
     "item_code",
     "item_name",
+    "bundle_code",
     "state",
     "step_index",
     "received_at",
