@@ -132,6 +132,31 @@ def test_scope_citizen_refused_approver_sees_only_own_department(
     assert refused.status_code == 403
 
 
+def test_a_bundle_overview_adds_up_for_the_city_and_for_one_county(
+    two_days, client, api_token
+) -> None:
+    """The city reads the bundle grain (by prefecture), a county the region grain."""
+    token = api_token("supervisor")
+    bundle_cases = Case.objects.filter(bundle_code="chain-test")
+    # One of the bundle's departments moves to a county (岳阳楼区); the rebuild reads it there.
+    moved = bundle_cases.order_by("pk").values_list("department_id", flat=True)[0]
+    Department.objects.filter(pk=moved).update(region_id="430602")
+    rebuild_rollups()
+    in_county = bundle_cases.filter(department_id=moved)
+    assert 0 < in_county.count() < bundle_cases.count()
+    decided = bundle_cases.filter(decided_at__isnull=False, accepted_on__isnull=False)
+    with time_machine.travel(shanghai(2026, 6, 5), tick=True):
+        city = _get(client, token, "/api/v1/stats/overview", bundle="chain-test", **PERIOD)
+        county = _get(
+            client, token, "/api/v1/stats/overview", bundle="chain-test", region="430602", **PERIOD
+        )
+    assert city.status_code == county.status_code == 200, (city.content, county.content)
+    assert city.json()["totals"]["received"] == bundle_cases.count()
+    assert county.json()["totals"]["received"] == in_county.count()
+    assert city.json()["totals"]["completed"] == decided.count()
+    assert city.json()["totals"]["backlog"] == bundle_cases.filter(state__in=OPEN_STATES).count()
+
+
 def test_bundle_warnings_count_only_the_bundles_cases(two_days, client, api_token) -> None:
     token = api_token("supervisor")
     bundle_cases = Case.objects.filter(application__plan_code="chain-test")

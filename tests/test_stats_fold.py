@@ -112,6 +112,11 @@ def _assert_totals_match_cases() -> None:
     for model in (FlowBundleDay, FlowBundleMonth, FlowRegionDay):
         received = model.objects.filter(flow="receive").values("bundle_code").annotate(t=Sum("n"))
         assert +Counter({r["bundle_code"]: r["t"] for r in received}) == received_by_bundle
+    prefectures = {
+        code[:4] + "00" for code in FlowRegionDay.objects.values_list("region_id", flat=True)
+    }
+    for grain in (FlowBundleDay, FlowBundleMonth, DurationBundleDay, DurationBundleMonth):
+        assert set(grain.objects.values_list("region_id", flat=True)) == prefectures
     for histogram in (DurationBundleDay, DurationBundleMonth):
         measured = histogram.objects.values("bundle_code").annotate(t=Sum("n"))
         assert +Counter({r["bundle_code"]: r["t"] for r in measured}) == +decided_by_bundle

@@ -37,6 +37,13 @@ class StatsFilter:
             return None
         return Region(code=self.region, level=region_level_for_code(self.region)).code_prefix()
 
+    @property
+    def prefecture_or_wider(self) -> bool:
+        """Whether the region filter is everything, a province or a prefecture (地市): the
+        bundle grains, which keep only each row's prefecture, can answer it."""
+        prefix = self.region_prefix
+        return prefix is None or len(prefix) <= 4
+
     def region_q(self, field: str = "region") -> Q:
         """`field` is a foreign key to Region (its code is the key, so no join is made)."""
         prefix = self.region_prefix

@@ -183,17 +183,17 @@ class FlowSummaryMonth(FlowMeasures):
 
 
 class FlowBundleDay(FlowMeasures):
-    """FlowRegionDay without the region: one bundle's overview for the whole city reads a
-    tenth of the rows (a region filter with a bundle still reads FlowRegionDay)."""
-
-    region = None  # type: ignore[assignment]
+    """FlowRegionDay with `region` the prefecture (地市, e.g. 430600) of the row's region: a
+    bundle's overview for a whole city (or province) reads a tenth of the rows. A county
+    filter with a bundle still reads FlowRegionDay."""
 
     class Meta:
-        verbose_name = "办件流量（一件事·日）"
+        verbose_name = "办件流量（一件事·地市·日）"
         verbose_name_plural = verbose_name
         constraints = [
             models.UniqueConstraint(
-                fields=["bundle_code", "day", "channel", "flow"], name="flow_bundle_day_key"
+                fields=["bundle_code", "day", "region", "channel", "flow"],
+                name="flow_bundle_day_key",
             )
         ]
 
@@ -201,14 +201,13 @@ class FlowBundleDay(FlowMeasures):
 class FlowBundleMonth(FlowMeasures):
     """FlowBundleDay summed by month (`day` is the month's first day)."""
 
-    region = None  # type: ignore[assignment]
-
     class Meta:
-        verbose_name = "办件流量（一件事·月）"
+        verbose_name = "办件流量（一件事·地市·月）"
         verbose_name_plural = verbose_name
         constraints = [
             models.UniqueConstraint(
-                fields=["bundle_code", "day", "channel", "flow"], name="flow_bundle_month_key"
+                fields=["bundle_code", "day", "region", "channel", "flow"],
+                name="flow_bundle_month_key",
             )
         ]
 
@@ -283,10 +282,11 @@ class DurationSummaryMonth(DurationSummary):
 
 
 class DurationBundle(models.Model):
-    """DurationDay summed over regions, departments and items: one bundle's histogram for
-    the whole city."""
+    """DurationDay summed over departments and items, by prefecture (`region`, as in
+    FlowBundleDay): one bundle's histogram for a whole city."""
 
     day = models.DateField("日期")
+    region = _region()
     bundle_code = models.CharField("一件事", max_length=64, blank=True)
     working_days = models.IntegerField("办理用时（工作日）")
     n = models.IntegerField("办结数", default=0)
@@ -300,11 +300,12 @@ class DurationBundle(models.Model):
 
 class DurationBundleDay(DurationBundle):
     class Meta:
-        verbose_name = "办理用时分布（一件事·日）"
+        verbose_name = "办理用时分布（一件事·地市·日）"
         verbose_name_plural = verbose_name
         constraints = [
             models.UniqueConstraint(
-                fields=["bundle_code", "day", "working_days"], name="duration_bundle_day_key"
+                fields=["bundle_code", "day", "region", "working_days"],
+                name="duration_bundle_day_key",
             )
         ]
 
@@ -313,11 +314,12 @@ class DurationBundleMonth(DurationBundle):
     """`day` is the month's first day."""
 
     class Meta:
-        verbose_name = "办理用时分布（一件事·月）"
+        verbose_name = "办理用时分布（一件事·地市·月）"
         verbose_name_plural = verbose_name
         constraints = [
             models.UniqueConstraint(
-                fields=["bundle_code", "day", "working_days"], name="duration_bundle_month_key"
+                fields=["bundle_code", "day", "region", "working_days"],
+                name="duration_bundle_month_key",
             )
         ]
 

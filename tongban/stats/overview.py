@@ -2,7 +2,7 @@
 
 Each panel is one aggregate query on the coarsest rollup that has the filter's dimensions:
 the summary grain (region × channel) unless a bundle or a department is asked for, the bundle
-grain (bundle × channel, no region) for a bundle alone, and the
+grain (by prefecture) for a bundle over a city or more, and the
 month tables for the whole months of a long period (a year is 12 month rows plus the days at
 either end, not 365 day rows).
 """
@@ -88,14 +88,14 @@ def _flow_tables(stats: StatsFilter) -> tuple[type[FlowMeasures], type[FlowMeasu
         # table is needed (at ten million cases it was 11 of the item grain's 15 million rows).
         return FlowItemDay, FlowDepartmentMonth
     if stats.bundle is not None:
-        if stats.region is None:
+        if stats.prefecture_or_wider:
             return FlowBundleDay, FlowBundleMonth
         return FlowRegionDay, FlowRegionMonth
     return FlowSummaryDay, FlowSummaryMonth
 
 
 def scoped_rows(rows: QuerySet[Any], stats: StatsFilter) -> QuerySet[Any]:
-    rows = rows.filter(stats.region_q())  # an empty Q() without a region (bundle tables)
+    rows = rows.filter(stats.region_q())
     if stats.department is not None:
         rows = rows.filter(department_id=stats.department)
     if stats.bundle is not None:
@@ -262,7 +262,7 @@ def duration_histogram(stats: StatsFilter) -> dict[int, int]:
     bundle index."""
     if stats.department is None and stats.bundle is None:
         querysets = period_rows(stats, DurationSummaryDay, DurationSummaryMonth)
-    elif stats.department is None and stats.region is None:
+    elif stats.department is None and stats.prefecture_or_wider:
         querysets = period_rows(stats, DurationBundleDay, DurationBundleMonth)
     else:
         querysets = period_rows(stats, DurationDay, None)

@@ -191,6 +191,12 @@ class Grain:
     measures: tuple[str, ...] = _MEASURES
     by_month: bool = False  # `day` holds the first day of the month
     source: type[Model] | None = None
+    by_prefecture: bool = False  # `region_id` holds the prefecture (地市) of the source's region
+
+
+# A region code's prefecture (GB/T 2260: the first four digits, then 00) — 430602 → 430600;
+# the same expression on SQLite and PostgreSQL, and a prefecture's own code is unchanged.
+PREFECTURE = "substr(region_id, 1, 4) || '00'"
 
 
 _REGION = ("day", "region_id", "bundle_code", "channel", "flow")
@@ -198,8 +204,7 @@ _DEPARTMENT = (*_REGION, "department_id")
 _SUMMARY = ("day", "region_id", "channel", "flow")
 _DURATION = ("day", "region_id", "department_id", "item_code", "bundle_code", "working_days")
 _DURATION_SUMMARY = ("day", "region_id", "working_days")
-_BUNDLE = ("day", "bundle_code", "channel", "flow")
-_DURATION_BUNDLE = ("day", "bundle_code", "working_days")
+_DURATION_BUNDLE = ("day", "region_id", "bundle_code", "working_days")
 
 FLOW_GRAINS = (
     Grain(FlowItemDay, (*_DEPARTMENT, "item_code")),
@@ -208,8 +213,8 @@ FLOW_GRAINS = (
     Grain(FlowDepartmentMonth, _DEPARTMENT, by_month=True, source=FlowItemDay),
     Grain(FlowSummaryDay, _SUMMARY, source=FlowRegionDay),
     Grain(FlowSummaryMonth, _SUMMARY, by_month=True, source=FlowSummaryDay),
-    Grain(FlowBundleDay, _BUNDLE, source=FlowRegionDay),
-    Grain(FlowBundleMonth, _BUNDLE, by_month=True, source=FlowBundleDay),
+    Grain(FlowBundleDay, _REGION, source=FlowRegionDay, by_prefecture=True),
+    Grain(FlowBundleMonth, _REGION, by_month=True, source=FlowBundleDay),
 )
 DURATION_GRAINS = (
     Grain(DurationDay, _DURATION, ("n",)),
@@ -217,7 +222,7 @@ DURATION_GRAINS = (
     Grain(
         DurationSummaryMonth, _DURATION_SUMMARY, ("n",), by_month=True, source=DurationSummaryDay
     ),
-    Grain(DurationBundleDay, _DURATION_BUNDLE, ("n",), source=DurationDay),
+    Grain(DurationBundleDay, _DURATION_BUNDLE, ("n",), source=DurationDay, by_prefecture=True),
     Grain(DurationBundleMonth, _DURATION_BUNDLE, ("n",), by_month=True, source=DurationBundleDay),
 )
 
@@ -239,6 +244,8 @@ def _upsert(
 
 def _grouped(d: Dialect, grain: Grain, columns: dict[str, str], sums: str, source: str) -> str:
     """`SELECT keys, sums FROM source GROUP BY keys`; `columns` renames keys in the source."""
+    if grain.by_prefecture:
+        columns = {**columns, "region_id": PREFECTURE}
     exprs = [columns.get(k, k) for k in grain.keys]
     if grain.by_month:
         exprs[0] = d.month_start(exprs[0])
