@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from tongban.guide import search
 from tongban.guide.evaluation import HOLDOUT_FILE, evaluate, load_cases
 from tongban.guide.search import MAX_LIMIT, EmptyQuery
 from tongban.guide.tokens import MAX_QUERY_CHARS
@@ -134,6 +135,31 @@ def test_a_persons_story_damps_company_matters() -> None:
     assert company_registration("我公司交的社保") == company_registration("公司交的社保")
 
 
+STAFF_MEDICAL_INSURANCE = "item:11430600DE0000030M3000103002000"  # 职工基本医疗保险参保登记
+EMPLOYER_MEDICAL_INSURANCE = "item:11430600DE0000030M3000103500000"  # 单位职工…: companies only
+
+
+def test_a_query_that_names_nobody_prefers_the_persons_item() -> None:
+    # 医保 says nothing about who asks: the person's item comes before its company twin…
+    ranked = top("医保", MAX_LIMIT)
+    assert ranked.index(STAFF_MEDICAL_INSURANCE) < ranked.index(EMPLOYER_MEDICAL_INSURANCE)
+    # …but whoever names the employer's side gets it first.
+    assert top("单位医保", 1) == [EMPLOYER_MEDICAL_INSURANCE]
+
+
+def test_neutral_damping_is_mild_and_skipped_for_employers(monkeypatch: pytest.MonkeyPatch) -> None:
+    def score(query: str, code: str = EMPLOYER_MEDICAL_INSURANCE) -> float:
+        return next(r.score for r in ask(query, MAX_LIMIT).results if f"item:{r.code}" == code)
+
+    damped = {q: score(q) for q in ("医保", "单位医保", "公司医保", "我的医保")}
+    monkeypatch.setattr(search, "NEUTRAL_DAMPING", 1.0)
+    assert damped["医保"] == pytest.approx(score("医保") * 0.9, abs=0.002)
+    assert damped["单位医保"] == score("单位医保")  # the employer named: not damped
+    assert damped["公司医保"] == score("公司医保")  # a business named: not damped
+    assert damped["我的医保"] == pytest.approx(score("我的医保"), abs=0.002)  # a person: 0.7
+    assert damped["我的医保"] == pytest.approx(score("医保") * 0.7, abs=0.002)
+
+
 def test_results_are_ordered_by_score_then_kind_then_code() -> None:
     results = ask("过户", MAX_LIMIT).results
     keys = [(-r.score, r.kind != "bundle", r.code) for r in results]
@@ -178,11 +204,12 @@ def test_evaluation_set_floor() -> None:
 
 
 def test_holdout_set_floor() -> None:
-    """The held-out set, never tuned on: a floor below its measured figures (docs/guide.md)."""
+    """The held-out set (a development set since round 3): a floor below its measured
+    figures (docs/guide.md)."""
     cases = load_cases(HOLDOUT_FILE)
     assert len(cases) >= 40
     queries = {c.query for c in load_cases()}
     assert not queries.intersection(c.query for c in cases)  # new wording, not a copy
     report = evaluate(cases, search=lambda q, k: ask(q, k))
-    assert report.accuracy(3) >= 0.90
-    assert report.accuracy(1) >= 0.70
+    assert report.accuracy(3) >= 0.93
+    assert report.accuracy(1) >= 0.74

@@ -19,7 +19,8 @@ import numpy as np
 
 from .documents import BUNDLE, COMPANY, GuideDoc, published_documents
 from .models import GuideState, Synonym
-from .tokens import Segmenter, cjk_chars
+from .tokens import Segmenter, cjk_chars, normalize
+from .typos import MAX_CHARS, Homophones
 
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every build at DEBUG
 
@@ -56,6 +57,8 @@ class GuideIndex:
     position: dict[tuple[str, str], int] = field(default_factory=dict)  # (kind, code) → doc
     # Positions of the documents that serve companies only (damped for a person's story).
     company_docs: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    # Toneless pinyin of the title words and synonyms → the word (不办 → 补办; see typos).
+    homophones: Homophones | None = None
 
     def knows(self, term: str) -> bool:
         """Whether any document has this term."""
@@ -94,6 +97,7 @@ def build_index(
     title_corpus: list[list[str]] = []
     titles: list[frozenset[str]] = []
     bundles_of: dict[str, list[int]] = defaultdict(list)
+    title_words: set[str] = set()  # dictionary words of the titles: homophone targets
     for position, doc in enumerate(docs):
         terms: list[str] = []
         for text, weight in doc.fields:
@@ -104,6 +108,8 @@ def build_index(
         title_terms = segmenter.terms(title_text)
         title_corpus.append(title_terms + sorted({CHAR_PREFIX + c for c in cjk_chars(title_text)}))
         titles.append(frozenset(title_corpus[-1]))
+        title_words.update(title_terms)
+        title_words.update(segmenter.words_in(normalize(title_text), MAX_CHARS))
         if doc.kind == BUNDLE:
             for code in doc.members:
                 bundles_of[code].append(position)
@@ -127,6 +133,7 @@ def build_index(
         company_docs=np.array(
             [i for i, d in enumerate(docs) if d.audience == COMPANY], dtype=np.int64
         ),
+        homophones=Homophones(title_words, [(s.phrase, s.terms) for s in synonyms]),
     )
 
 

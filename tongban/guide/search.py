@@ -4,11 +4,12 @@
 and the hotline desk. Steps:
 
 1. normalise (NFKC, lower case) and cut to MAX_QUERY_CHARS;
-2. jieba terms of the query, plus the catalog terms of every synonym phrase it contains
+2. jieba terms of the query; homophone typos corrected through pinyin (不办 → 补办, see
+   typos); the catalog terms of every synonym phrase the corrected text contains
    (生孩子 → 出生 新生儿; 护口 → 户口); a one-character query uses the title characters;
 3. BM25 score per term, summed; each result keeps the terms that hit it (`matched`);
 4. audience: a person's own story (我, 孩子, 退休 …) damps documents that serve companies
-   only; life events: a bundle whose own name or theme covers every term an item of it
+   only, and a query that names nobody damps them a little; life events: a bundle whose own name or theme covers every term an item of it
    matched is what the person is asking about, so it is put just above that item — unless
    the person named one item of it (开死亡证明), which then stays above the bundle;
 5. order by score, then bundles before items, then code — the same on every database.
@@ -27,6 +28,7 @@ from tongban.core.errors import DomainError
 from .documents import BUNDLE, GuideDoc
 from .index import CHAR_PREFIX, GuideIndex, current_index
 from .tokens import MAX_QUERY_CHARS, PART_WEIGHT, cjk_chars, normalize
+from .typos import Correction
 
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 50
@@ -35,6 +37,9 @@ LIFT = 1.05  # how far above its item a named life event is put
 # A synonym's catalog terms count a little less than the person's own words: 改名后身份证
 # is first about 身份证, then about what 改名 means in the catalog.
 SYNONYM_WEIGHT = 0.8
+# A homophone typo's correction (不办 → 补办) counts as much as a synonym's terms: it is the
+# person's own word, spelled as the catalog spells it, but a guess.
+TYPO_WEIGHT = SYNONYM_WEIGHT
 _SPACE = re.compile(r"\s+")
 # A person telling their own story (我, family, life stages) is not asking for company
 # matters, even when the story mentions the employer: 社保一直是单位交的 … 办退休 must not
@@ -47,6 +52,12 @@ PERSON_MARKERS = (
 )  # fmt: skip
 COMPANY_MARKERS = ("公司", "厂", "店", "法人", "员工", "营业执照", "个体", "商户")
 AUDIENCE_DAMPING = 0.7
+# A query that says nothing about who asks (医保, 社保, 医保卡改名字) is most often a person's:
+# companies' staff name their side (单位, 企业, 公司 …). Documents serving companies only then
+# count NEUTRAL_DAMPING, which decides between a person's item and its company twin of about
+# the same score (职工 vs 单位职工基本医疗保险参保登记) and little else.
+EMPLOYER_MARKERS = ("单位", "企业")
+NEUTRAL_DAMPING = 0.9
 
 
 class EmptyQuery(DomainError):
@@ -98,6 +109,8 @@ class QueryTerms:
     # these can name one item of a life event (see _lift_named_bundles).
     typed: frozenset[str] = frozenset()
     text: str = ""  # the normalised query, as typed
+    # Each recognised phrase with its catalog terms, homophone typos first (不办 → 补办).
+    understood: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 def _add(terms: dict[str, float], weighted: dict[str, float], factor: float = 1.0) -> None:
@@ -128,8 +141,16 @@ def query_terms(index: GuideIndex, text: str) -> QueryTerms:
     original = text
     terms: dict[str, float] = {}
     _add(terms, index.segmenter.weighted_terms(text, index.knows))
-    typed = frozenset(term for term, weight in terms.items() if weight == 1.0)
+    typed = {term for term, weight in terms.items() if weight == 1.0}
     used: list[str] = []
+    understood: list[tuple[str, tuple[str, ...]]] = []
+    text, corrections = _correct_homophones(index, text)
+    for correction in corrections:
+        weighted = index.segmenter.weighted_terms(correction.word, index.knows)
+        _add(terms, weighted, TYPO_WEIGHT)
+        typed.update(term for term, weight in weighted.items() if weight == 1.0)
+        used.append(correction.typed)
+        understood.append((correction.typed, (correction.word,)))
     for _ in range(2):
         rewritten = text
         covered = [False] * len(text)
@@ -137,6 +158,7 @@ def query_terms(index: GuideIndex, text: str) -> QueryTerms:
             if synonym.phrase in used or not _claim(text, synonym.phrase, covered):
                 continue
             used.append(synonym.phrase)
+            understood.append((synonym.phrase, synonym.terms))
             for canonical in synonym.terms:
                 weighted = index.segmenter.weighted_terms(canonical, index.knows)
                 _add(terms, weighted, SYNONYM_WEIGHT)
@@ -147,7 +169,22 @@ def query_terms(index: GuideIndex, text: str) -> QueryTerms:
     chars = cjk_chars(text)
     if len(chars) == 1 and not used:
         terms.setdefault(CHAR_PREFIX + chars[0], 1.0)
-    return QueryTerms(terms, tuple(used), typed, original)
+    return QueryTerms(terms, tuple(used), frozenset(typed), original, tuple(understood))
+
+
+def _correct_homophones(index: GuideIndex, text: str) -> tuple[str, list[Correction]]:
+    """The query with its homophone typos replaced (社保卡不办 → 社保卡补办), and the typos.
+    Text that a synonym phrase claims is left to the synonym table (设保, 护口)."""
+    if index.homophones is None or not len(index.homophones):
+        return text, []
+    protected = [False] * len(text)
+    for synonym in index.synonyms:
+        _claim(text, synonym.phrase, protected)
+    corrections = index.homophones.corrections(index.segmenter, text, protected)
+    for correction in reversed(corrections):  # same length: positions stay valid
+        end = correction.start + len(correction.typed)
+        text = text[: correction.start] + correction.word + text[end:]
+    return text, corrections
 
 
 def _explained(terms: list[str]) -> tuple[str, ...]:
@@ -217,8 +254,16 @@ def _lift_named_bundles(
             scores[bundle] = max(float(scores[bundle]), best * LIFT)
 
 
-def _speaks_for_a_person(text: str) -> bool:
-    return any(m in text for m in PERSON_MARKERS) and not any(m in text for m in COMPANY_MARKERS)
+def _audience_damping(text: str) -> float:
+    """How much documents serving companies only count: AUDIENCE_DAMPING for a person's own
+    story, NEUTRAL_DAMPING when nobody is named, 1 when a business or an employer is."""
+    if any(m in text for m in COMPANY_MARKERS):
+        return 1.0
+    if any(m in text for m in PERSON_MARKERS):
+        return AUDIENCE_DAMPING
+    if any(m in text for m in EMPLOYER_MARKERS):
+        return 1.0
+    return NEUTRAL_DAMPING
 
 
 def _is_title_of(doc: GuideDoc, text: str) -> bool:
@@ -287,8 +332,9 @@ def rank(index: GuideIndex, parsed: QueryTerms, limit: int) -> list[GuideResult]
         for position in candidates[marker[candidates]].tolist():
             matched.setdefault(position, []).append(term)
         marker[docs] = False
-    if _speaks_for_a_person(parsed.text):
-        scores[index.company_docs] *= AUDIENCE_DAMPING
+    damping = _audience_damping(parsed.text)
+    if damping != 1.0:
+        scores[index.company_docs] *= damping
     _lift_named_bundles(index, scores, matched, parsed)
     # Rounded as shown, so that float noise never decides between equal scores.
     ranked = sorted(
@@ -322,13 +368,12 @@ def search_index(index: GuideIndex, query: str, limit: int = DEFAULT_LIMIT) -> G
     if not text:
         raise EmptyQuery()
     parsed = query_terms(index, text)
-    meanings = {s.phrase: s.terms for s in index.synonyms}
     return GuideAnswer(
         query=text,
         truncated=truncated,
         synonyms=parsed.synonyms,
         results=rank(index, parsed, max(1, min(limit, MAX_LIMIT))),
-        understood=tuple((p, meanings.get(p, ())) for p in parsed.synonyms),
+        understood=parsed.understood,
     )
 
 

@@ -100,6 +100,22 @@ class Segmenter:
             weights[term] = max(weights.get(term, 0.0), PART_WEIGHT if weak else 1.0)
         return weights
 
+    def words_in(self, text: str, longest: int) -> set[str]:
+        """Every dictionary word of 2 to `longest` characters inside `text`, wherever jieba
+        would cut: 报到 in 退役军人报到, which search mode cuts 报 到."""
+        freq = self._tokenizer.FREQ
+        found = set()
+        for start in range(len(text) - 1):
+            for end in range(start + 2, min(start + longest, len(text)) + 1):
+                if freq.get(text[start:end]):
+                    found.add(text[start:end])
+        return found
+
+    def cut(self, text: str) -> list[str]:
+        """jieba's default-mode cut of normalised text (HMM off), punctuation included: the
+        word boundaries the homophone check aligns on (see typos)."""
+        return list(self._tokenizer.cut(text, HMM=False))
+
     def terms(self, text: str) -> list[str]:
         """Search-mode terms of `text` without stopwords or punctuation, in text order.
         Cached per text: material and department names repeat across thousands of items."""
