@@ -278,7 +278,7 @@ def test_printable_checklist_lists_materials_with_checkboxes_and_no_nav(client: 
     assert response.status_code == 200
     html = text(response)
     assert "navbar" not in html
-    assert "@media print" in html
+    assert "catalog/print.css" in html  # print styles (@media print) in a static file: CSP
     assert '<input type="checkbox" aria-label="结婚证">' in html
     assert '<input type="checkbox" aria-label="近期免冠照片">' in html
     assert "新生儿姓名" in html  # fields

@@ -26,10 +26,17 @@
 | TONGBAN_TICKET_SIGNOFF_HOURS | 2                               | hours a department has to 签收 a dispatched ticket |
 | TONGBAN_YELLOW_DAYS   | 2                                      | 黄牌 when ≤ this many working days are left |
 | TONGBAN_MAX_UPLOAD_MB | 20                                     | largest material file accepted             |
+| TONGBAN_SECURE_COOKIES | 1 (0 in demo/debug)                   | cookies only over HTTPS (docs/security)    |
+| TONGBAN_HSTS_SECONDS  | 0 (off)                                | Strict-Transport-Security max-age; set only behind HTTPS |
+| TONGBAN_PROXY_SSL     | 0                                      | 1 = trust the proxy's X-Forwarded-Proto (TLS at the proxy) |
+| TONGBAN_PROXY_COUNT   | 0                                      | trusted reverse proxies appending X-Forwarded-For |
+| TONGBAN_LOGIN_FAILURE_LIMIT | 5                                | failed logins per username / address before a lock |
+| TONGBAN_LOGIN_COOLOFF_MINUTES | 15                             | how long such a lock lasts                 |
 """
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 from pathlib import Path
@@ -80,6 +87,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rules.apps.AutodiscoverRulesConfig",
     "django_htmx",
+    "csp",
+    # Failed-login throttling (tongban/core/login_throttle.py); its tables hold the attempts.
+    "axes",
     # "ninja" ships Swagger UI and Redoc as static files, so /api/v1/docs works offline.
     "ninja",
     "django_tasks",
@@ -97,6 +107,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before WhiteNoise, so static files carry the same headers as pages.
+    "csp.middleware.CSPMiddleware",
+    "tongban.core.security_headers.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "tongban.core.middleware.RequestContextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -107,6 +120,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as axes asks: turns a locked-out login's response into the 429 lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "tongban.urls"
@@ -160,6 +175,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "core.User"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out username/address before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
@@ -199,12 +216,71 @@ STORAGES = {
 }
 
 # Security defaults for a deployment behind TLS; the demo runs on plain http on localhost.
+# docs/security.md says what each one is for and how a deployment sets them.
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env_flag("TONGBAN_SECURE_COOKIES", not INSECURE_DEFAULTS_ALLOWED)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+CSRF_COOKIE_SAMESITE = "Lax"
+# No script reads the CSRF cookie: htmx sends the token from base.html's hx-headers and
+# Swagger UI from its page, so the cookie can be hidden from scripts.
+CSRF_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_AGE = 8 * 60 * 60  # one working day at the window
+# HSTS tells browsers to refuse plain http for this host for max-age seconds: only a
+# deployment that serves (and will keep serving) HTTPS may turn it on, so it is off unless
+# TONGBAN_HSTS_SECONDS says otherwise. Subdomains are not included: a government domain's
+# other hosts are not ours to pin.
+SECURE_HSTS_SECONDS = int(os.environ.get("TONGBAN_HSTS_SECONDS", "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = False
+SECURE_HSTS_PRELOAD = False
+# Django sends HSTS only on requests it sees as HTTPS. Behind a proxy that terminates TLS,
+# TONGBAN_PROXY_SSL=1 trusts its X-Forwarded-Proto — only if the proxy always sets (and so
+# overwrites) that header, or any client could claim https.
+if env_flag("TONGBAN_PROXY_SSL"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy (django-csp 4): scripts and styles only from our own static files,
+# so an injected <script> or inline handler does not run. Data for charts reaches scripts
+# through json_script (a <script type="application/json"> is data, never executed).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        # Style attributes are allowed, <style> elements are not: templates and Bootstrap use
+        # style="…" for sizes, and ECharts writes its tooltips as HTML with style attributes.
+        # An attribute can only restyle its own element, whereas an injected <style> element
+        # can restyle the whole page (hide or fake content, leak values through selectors),
+        # so 'unsafe-inline' goes on style-src-attr only, never on style-src.
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+
+# Login throttling (django-axes, tongban/core/login_throttle.py): this many failures for a
+# username, or from an address, each within the cool-off of the one before, lock that
+# username / address for the cool-off time — even with the right password.
+TONGBAN_LOGIN_FAILURE_LIMIT = int(os.environ.get("TONGBAN_LOGIN_FAILURE_LIMIT", "5"))
+TONGBAN_LOGIN_COOLOFF_MINUTES = int(os.environ.get("TONGBAN_LOGIN_COOLOFF_MINUTES", "15"))
+TONGBAN_PROXY_COUNT = int(os.environ.get("TONGBAN_PROXY_COUNT", "0"))
+AXES_FAILURE_LIMIT = TONGBAN_LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=TONGBAN_LOGIN_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username"], ["ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# Tries made while locked do not restart the clock, so "try again in 15 minutes" stays true.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "tongban.core.login_throttle.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "tongban.core.login_throttle.client_ip"
+# Quiet start-up line; failure warnings still name the path (username and address masked).
+AXES_VERBOSE = False
 
 TONGBAN_YELLOW_DAYS = int(os.environ.get("TONGBAN_YELLOW_DAYS", "2"))
 TONGBAN_LICENCE_KEY_DIR = os.environ.get("TONGBAN_LICENCE_KEY_DIR", "")
@@ -260,7 +336,16 @@ API_TOKEN_TTL_HOURS = int(os.environ.get("TONGBAN_API_TOKEN_TTL_HOURS", "12"))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    # Resident ID and mobile numbers are masked before any handler writes them
+    # (tongban/core/log_masking.py).
+    "filters": {"personal_data": {"()": "tongban.core.log_masking.PersonalDataFilter"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["personal_data"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("TONGBAN_LOG_LEVEL", "INFO")},
 }

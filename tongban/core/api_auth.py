@@ -16,6 +16,7 @@ from ninja.security import HttpBearer
 
 from .audit import record_event
 from .errors import DomainError
+from .login_throttle import lockout_message
 from .models import ApiToken, User
 
 
@@ -23,15 +24,25 @@ def _hash(raw: str) -> str:
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
-@transaction.atomic
 def issue_api_token(
     request: HttpRequest | None, username: str, password: str
 ) -> tuple[str, ApiToken]:
-    """Check the credentials and issue a token; the raw token is returned once, never stored."""
+    """Check the credentials and issue a token; the raw token is returned once, never stored.
+
+    authenticate() runs outside the transaction: django-axes records a failed attempt while
+    it runs (login_throttle.py), and the error raised below would roll that record back.
+    """
     user = authenticate(request, username=username, password=password)
+    if request is not None and getattr(request, "axes_locked_out", False):
+        raise DomainError("too_many_attempts", lockout_message(), status=429)
     if user is None or not user.is_active:
         raise DomainError("invalid_credentials", "用户名或密码错误", status=401)
     assert isinstance(user, User)
+    return _create_token(user)
+
+
+@transaction.atomic
+def _create_token(user: User) -> tuple[str, ApiToken]:
     raw = "tb_" + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
         user=user,
