@@ -183,8 +183,10 @@ def test_bundle_warnings_count_only_the_bundles_cases(two_days, client, api_toke
     assert whole["counts"]["red"] == late_in_all
 
 
-def test_the_migration_copies_bundle_codes_onto_earlier_cases(two_days) -> None:
+def test_the_migration_copies_bundle_codes_onto_earlier_cases(two_days, monkeypatch) -> None:
     migration = importlib.import_module("tongban.cases.migrations.0005_case_bundle_code")
+    monkeypatch.setattr(migration, "BATCH", 3)  # several batches, as on a big table
+    assert Case.objects.count() > 3 * 2
     Case.objects.update(bundle_code="")
     migration.copy_bundle_codes(django_apps, None)
     codes = dict(Case.objects.values_list("case_no", "bundle_code"))
