@@ -665,3 +665,40 @@ def test_a_register_that_is_down_turns_the_material_into_an_upload(
     assert row.provision == Provision.UPLOAD
     assert row.upload is not None
     assert row.register_was_down
+
+
+# Session, user, roles, the application, its cases (notices and supplements prefetched),
+# materials, statuses, paperless, a timeline per case; the API: the application, its cases,
+# the statuses and the permission check.
+MINE_DETAIL_QUERIES = 17
+API_APPLICATION_QUERIES = 8
+
+
+def test_my_application_detail_query_count_does_not_grow_with_rows(
+    logged_in: Login, persona: Callable[[str], User], django_assert_max_num_queries: Any
+) -> None:
+    from tongban.core.audit import record_event
+
+    case = submitted(persona)
+    number = case.application.number
+    client = logged_in("citizen")
+    page, api = f"/cases/mine/{number}/", f"/api/v1/applications/{number}"
+    client.get(page)  # warm the catalog spec cache
+    with django_assert_max_num_queries(MINE_DETAIL_QUERIES):
+        assert client.get(page).status_code == 200
+    with django_assert_max_num_queries(API_APPLICATION_QUERIES):
+        assert client.get(api).status_code == 200
+    for index in range(5):  # more materials and more timeline events
+        ApplicationMaterial.objects.create(
+            application=case.application,
+            key=f"extra-{index}",
+            name=f"补充材料{index}",
+            necessity="required",
+            provision=Provision.PAPER,
+            items=[case.item_code],
+        )
+        record_event(action="case.note", object_type="case", object_id=case.case_no)
+    with django_assert_max_num_queries(MINE_DETAIL_QUERIES):
+        assert "补充材料4" in html(client.get(page))
+    with django_assert_max_num_queries(API_APPLICATION_QUERIES):
+        assert client.get(api).status_code == 200

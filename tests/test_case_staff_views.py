@@ -616,3 +616,51 @@ def test_home_pages_link_to_workbenches_with_counts(logged_in, persona, june) ->
     supervisor = html(logged_in("supervisor").get("/home/supervisor/"))
     assert 'data-testid="count-red">1</span>' in supervisor
     assert "/cases/staff/warnings/" in supervisor
+
+
+DETAIL_QUERIES = 21
+API_DETAIL_QUERIES = 14
+
+
+def _grow_case_record(case: Case, rows: int) -> None:
+    """More of everything the case detail lists: materials of its item, events of the case,
+    and other cases of the department."""
+    from tongban.cases.models import ApplicationMaterial
+    from tongban.core.audit import record_event
+
+    for index in range(rows):
+        ApplicationMaterial.objects.create(
+            application=case.application,
+            key=f"extra-{index}",
+            name=f"补充材料{index}",
+            necessity="required",
+            provision=Provision.PAPER,
+            items=[case.item_code],
+        )
+        record_event(action="case.note", object_type="case", object_id=case.case_no)
+
+
+def test_case_detail_query_count_does_not_grow_with_rows(
+    logged_in, persona, june, django_assert_max_num_queries
+) -> None:
+    case = accepted_case(persona)
+    client = logged_in("approver-yy-gongan")
+    page = f"/cases/staff/case/{case.case_no}/"
+    api = f"/api/v1/cases/{case.case_no}"
+    client.get(page)  # warm the pinned-spec cache
+    # Session, user, case, roles; the audited read (savepoint, chain head twice, insert,
+    # head update, release); materials, calendar, paperless, supplements, specials, notices,
+    # licences, timeline and the open verification — one query each, whatever their length.
+    with django_assert_max_num_queries(DETAIL_QUERIES):
+        assert client.get(page).status_code == 200
+    with django_assert_max_num_queries(API_DETAIL_QUERIES):
+        assert client.get(api).status_code == 200
+    _grow_case_record(case, 5)
+    for _ in range(3):
+        accepted_case(persona)
+    with django_assert_max_num_queries(DETAIL_QUERIES):
+        detail = html(client.get(page))
+    assert "补充材料4" in detail
+    with django_assert_max_num_queries(API_DETAIL_QUERIES):
+        data = client.get(api).json()
+    assert len([m for m in data["materials"] if m["key"].startswith("extra-")]) == 5
