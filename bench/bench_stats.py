@@ -118,6 +118,11 @@ def main() -> None:
     from tongban.core.models import AuditChainHead, User
 
     setup_test_environment()  # lets django.test.Client's "testserver" host in
+    # As tongban/wsgi.py does in every serving process: without it, full garbage collections
+    # of the whole loaded application (~100 ms) land in a few requests of every 300.
+    from tongban.core.startup import settle_process
+
+    settle_process()
     head = AuditChainHead.objects.filter(chain="main").values_list("last_seq", flat=True).first()
     print(
         f"Database {connection.settings_dict['NAME']}: ~{approx_rows(Case):,} cases, "

@@ -21,12 +21,11 @@ they are typos, not words.
 
 from __future__ import annotations
 
+import gc
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-
-from pypinyin import lazy_pinyin
 
 from .tokens import STOPWORDS, Segmenter
 
@@ -42,6 +41,29 @@ _cache_lock = threading.Lock()
 _char_cache: dict[str, str] = {}
 _word_cache: dict[str, tuple[str, ...]] = {}
 _CACHE_LIMIT = 200_000
+
+
+_pinyin: Callable[[str], list[str]] | None = None
+
+
+def lazy_pinyin(text: str) -> list[str]:
+    """pypinyin's toneless readings, imported on first use.
+
+    Its phrase dictionary is about 210,000 small lists that live as long as the process.
+    Left to the cyclic garbage collector, every full collection walked them: 127 ms pauses,
+    a few per 300 requests on every page (docs/performance.md, workbench reads). So the
+    import is followed by `gc.freeze()`, which moves every object alive at that moment out
+    of the collector's sight; they are still freed by reference counting when dropped.
+    """
+    global _pinyin
+    if _pinyin is None:
+        with _cache_lock:
+            if _pinyin is None:
+                from pypinyin import lazy_pinyin as loaded
+
+                gc.freeze()
+                _pinyin = loaded
+    return _pinyin(text)
 
 
 def _char_reading(char: str) -> str:
