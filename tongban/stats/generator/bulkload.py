@@ -8,7 +8,8 @@ it runs:
 - drops the tables' non-unique secondary indexes and creates them again at the end from
   their exact stored definitions (`pg_indexes.indexdef`) — a sorted build is far cheaper
   than millions of random inserts; primary keys and unique constraints stay and are checked
-  on every row;
+  on every row, and so do partial indexes: they hold only the few open cases, and a
+  predicate such as `state IN (…)` does not come back from its stored text byte-identical;
 - sets `session_replication_role = replica`, which skips the foreign-key triggers of its
   own inserts, and afterwards checks every foreign key of the loaded tables with one
   anti-join each, failing loudly if any row points nowhere.
@@ -31,7 +32,8 @@ LOADED: list[type[models.Model]] = [Application, Case, AuditEvent, SpecialProced
 
 
 def _secondary_indexes(tables: list[str]) -> list[tuple[str, str]]:
-    """(name, definition) of the non-unique indexes of `tables` (not backing a constraint)."""
+    """(name, definition) of the non-unique, non-partial indexes of `tables` (not backing a
+    constraint)."""
     with connection.cursor() as cursor:
         cursor.execute(
             """
@@ -40,7 +42,7 @@ def _secondary_indexes(tables: list[str]) -> list[tuple[str, str]]:
             JOIN pg_class c ON c.relname = i.indexname
             JOIN pg_index x ON x.indexrelid = c.oid
             WHERE i.schemaname = current_schema() AND i.tablename = ANY(%s)
-              AND NOT x.indisunique AND NOT x.indisprimary
+              AND NOT x.indisunique AND NOT x.indisprimary AND x.indpred IS NULL
             ORDER BY i.tablename, i.indexname
             """,
             [tables],
