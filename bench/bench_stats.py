@@ -34,6 +34,7 @@ import django
 
 django.setup()
 
+from benchlib import approx_rows, percentile  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
@@ -47,12 +48,6 @@ WARM_UP = 5
 END = "2026-11-20"  # the generator's default last day
 LAST_30 = "from=2026-10-22&to=2026-11-20"
 LAST_YEAR = "from=2025-11-21&to=2026-11-20"
-
-
-def percentile(samples: list[float], p: float) -> float:
-    ordered = sorted(samples)
-    index = min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))
-    return ordered[index]
 
 
 def queries() -> list[tuple[str, str]]:
@@ -161,18 +156,6 @@ def main() -> None:
     for path, p99 in worst.items():
         verdict = "meets" if p99 <= TARGETS[path] else "MISSES"
         print(f"{path}: worst p99 {p99:.1f} ms — {verdict} the {TARGETS[path]:.0f} ms target")
-
-
-def approx_rows(model: type) -> int:
-    """The planner's row estimate: count(*) on ten million rows would take seconds."""
-    table = model._meta.db_table  # type: ignore[attr-defined]
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE relname = %s", [table])
-        else:
-            cursor.execute(f"SELECT COUNT(*) FROM {table}")
-        row = cursor.fetchone()
-    return int(row[0]) if row else 0
 
 
 if __name__ == "__main__":

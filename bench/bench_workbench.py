@@ -49,6 +49,7 @@ import django
 
 django.setup()
 
+from benchlib import approx_rows, percentile  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
@@ -75,12 +76,6 @@ class Row:
     @property
     def target(self) -> float:
         return {"queue": QUEUE, "detail": DETAIL, "mine": MINE}[self.group]
-
-
-def percentile(samples: list[float], p: float) -> float:
-    ordered = sorted(samples)
-    index = min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))
-    return ordered[index]
 
 
 # --------------------------------------------------------------------------- the data
@@ -366,18 +361,6 @@ def static_storage() -> None:
         plain = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
         settings.STORAGES = {**settings.STORAGES, "staticfiles": plain}
         print("Static files: no collectstatic manifest, plain StaticFilesStorage URLs.")
-
-
-def approx_rows(model: type) -> int:
-    """The planner's row estimate: count(*) on ten million rows would take seconds."""
-    table = model._meta.db_table  # type: ignore[attr-defined]
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE relname = %s", [table])
-        else:
-            cursor.execute(f"SELECT COUNT(*) FROM {table}")
-        row = cursor.fetchone()
-    return int(row[0]) if row else 0
 
 
 if __name__ == "__main__":

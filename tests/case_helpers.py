@@ -205,3 +205,38 @@ def approve_through(case_no: str, *, accept_first: bool = True) -> Case:
         accept(case_no)
     case = advance_to_last_step(case_no)
     return case_approve(case_no, actor=approver_of(case), role="approver")
+
+
+def grow_case_record(case: Case, rows: int) -> None:
+    """More of what a case's and its application's detail pages list: materials of the
+    case's item and audit events of the case (for query counts that must not grow)."""
+    from tongban.cases.models import ApplicationMaterial
+    from tongban.core.audit import record_event
+
+    for index in range(rows):
+        ApplicationMaterial.objects.create(
+            application=case.application,
+            key=f"extra-{index}",
+            name=f"补充材料{index}",
+            necessity="required",
+            provision=Provision.PAPER,
+            items=[case.item_code],
+        )
+        record_event(action="case.note", object_type="case", object_id=case.case_no)
+
+
+def tc_licence_type() -> Any:
+    """The licence type that the test catalog's TCHAINUP01 results in."""
+    from tongban.licences.models import LicenceType
+
+    return LicenceType.objects.create(
+        key="tc_licence_a",
+        code="11100000000013338W011",
+        name="测试证明甲",
+        holder_kind="person",
+        validity_years=2,
+        fields=[
+            {"key": "f1", "label": "申请人", "source": "applicant.name"},
+            {"key": "f2", "label": "办件编号", "source": "case.case_no"},
+        ],
+    )

@@ -29,11 +29,18 @@ from tongban.core.identifiers import make_resident_id
 from tongban.core.models import Department, DepartmentKind, Region, Role, RoleAssignment, User
 from tongban.feedback.actions import rating_submit
 from tongban.feedback.models import Rating, Rectification
-from tongban.licences.models import Licence, LicenceType
+from tongban.licences.models import Licence
 from tongban.tickets.actions import ticket_create
 from tongban.tickets.models import Ticket
 
-from .case_helpers import accept, approve_through, import_case_catalog, shanghai, submit
+from .case_helpers import (
+    accept,
+    approve_through,
+    import_case_catalog,
+    shanghai,
+    submit,
+    tc_licence_type,
+)
 
 # persona → username. "X" is 岳阳市妇幼保健院 (yy-fuyou, owns A's cases and issues A's
 # licence); "Y" is 岳阳市民政局 (yy-minzheng, owns B's case). Centre X is the city's 政务服务
@@ -130,21 +137,6 @@ def _other_personas() -> Department:
     return centre_y
 
 
-def _licence_type() -> None:
-    # As in test_licence_views.py: TCHAINUP01 results in this licence type.
-    LicenceType.objects.create(
-        key="tc_licence_a",
-        code="11100000000013338W011",
-        name="测试证明甲",
-        holder_kind="person",
-        validity_years=2,
-        fields=[
-            {"key": "f1", "label": "申请人", "source": "applicant.name"},
-            {"key": "f2", "label": "办件编号", "source": "case.case_no"},
-        ],
-    )
-
-
 def _tokens() -> dict[str, str]:
     client = Client()
     tokens = {}
@@ -164,7 +156,7 @@ def build_world() -> World:
     workcalendar.invalidate_calendar_cache()
     centre_y = _other_personas()
     import_case_catalog("chain-test", "TINSTANT01")
-    _licence_type()
+    tc_licence_type()
     clear_spec_cache()
     users = {p: User.objects.get(username=u) for p, u in USERNAMES.items()}
     a, b = users["citizen_a"], users["citizen_b"]

@@ -17,6 +17,7 @@ from tests.case_helpers import (
     PDF_BYTES,
     application_input,
     checklist_for,
+    grow_case_record,
     sample_form,
     today,
 )
@@ -677,7 +678,6 @@ API_APPLICATION_QUERIES = 8
 def test_my_application_detail_query_count_does_not_grow_with_rows(
     logged_in: Login, persona: Callable[[str], User], django_assert_max_num_queries: Any
 ) -> None:
-    from tongban.core.audit import record_event
 
     case = submitted(persona)
     number = case.application.number
@@ -688,16 +688,7 @@ def test_my_application_detail_query_count_does_not_grow_with_rows(
         assert client.get(page).status_code == 200
     with django_assert_max_num_queries(API_APPLICATION_QUERIES):
         assert client.get(api).status_code == 200
-    for index in range(5):  # more materials and more timeline events
-        ApplicationMaterial.objects.create(
-            application=case.application,
-            key=f"extra-{index}",
-            name=f"补充材料{index}",
-            necessity="required",
-            provision=Provision.PAPER,
-            items=[case.item_code],
-        )
-        record_event(action="case.note", object_type="case", object_id=case.case_no)
+    grow_case_record(case, 5)  # more materials and more timeline events
     with django_assert_max_num_queries(MINE_DETAIL_QUERIES):
         assert "补充材料4" in html(client.get(page))
     with django_assert_max_num_queries(API_APPLICATION_QUERIES):

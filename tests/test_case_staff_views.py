@@ -18,7 +18,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from tests.case_helpers import PDF_BYTES, application_input
+from tests.case_helpers import PDF_BYTES, application_input, grow_case_record
 from tongban.cases.actions.dispatch import perform_action
 from tongban.cases.actions.submit import application_submit
 from tongban.cases.enums import ActingAs, CaseState, Channel, NoticeKind, Provision
@@ -622,24 +622,6 @@ DETAIL_QUERIES = 21
 API_DETAIL_QUERIES = 14
 
 
-def _grow_case_record(case: Case, rows: int) -> None:
-    """More of everything the case detail lists: materials of its item, events of the case,
-    and other cases of the department."""
-    from tongban.cases.models import ApplicationMaterial
-    from tongban.core.audit import record_event
-
-    for index in range(rows):
-        ApplicationMaterial.objects.create(
-            application=case.application,
-            key=f"extra-{index}",
-            name=f"补充材料{index}",
-            necessity="required",
-            provision=Provision.PAPER,
-            items=[case.item_code],
-        )
-        record_event(action="case.note", object_type="case", object_id=case.case_no)
-
-
 def test_case_detail_query_count_does_not_grow_with_rows(
     logged_in, persona, june, django_assert_max_num_queries
 ) -> None:
@@ -655,7 +637,7 @@ def test_case_detail_query_count_does_not_grow_with_rows(
         assert client.get(page).status_code == 200
     with django_assert_max_num_queries(API_DETAIL_QUERIES):
         assert client.get(api).status_code == 200
-    _grow_case_record(case, 5)
+    grow_case_record(case, 5)
     for _ in range(3):
         accepted_case(persona)
     with django_assert_max_num_queries(DETAIL_QUERIES):

@@ -18,7 +18,14 @@ from tongban.core.models import Role, RoleAssignment, User
 from tongban.licences.actions import licence_revoke, licence_use_record
 from tongban.licences.models import Licence, LicenceStatus, LicenceType
 
-from .case_helpers import approve_through, approver_of, import_case_catalog, shanghai, submit
+from .case_helpers import (
+    approve_through,
+    approver_of,
+    import_case_catalog,
+    shanghai,
+    submit,
+    tc_licence_type,
+)
 from .conftest import post_json
 
 Persona = Callable[[str], User]
@@ -27,19 +34,8 @@ Login = Callable[[str], Client]
 
 @pytest.fixture
 def licence_type(demo: None) -> LicenceType:
-    # As in test_licences.py: the test catalog's TCHAINUP01 results in this type.
     import_case_catalog("TCHAINUP01")
-    return LicenceType.objects.create(
-        key="tc_licence_a",
-        code="11100000000013338W011",
-        name="测试证明甲",
-        holder_kind="person",
-        validity_years=2,
-        fields=[
-            {"key": "f1", "label": "申请人", "source": "applicant.name"},
-            {"key": "f2", "label": "办件编号", "source": "case.case_no"},
-        ],
-    )
+    return tc_licence_type()
 
 
 def _issue_to(user: User, day: int = 1) -> Licence:

@@ -20,7 +20,14 @@ from tongban.licences.models import Licence, LicenceStatus, LicenceType
 from tongban.licences.records import CheckStatus, check_licence, licence_keyring
 from tongban.licences.signing import KeyRingError
 
-from .case_helpers import approve_through, approver_of, import_case_catalog, shanghai, submit
+from .case_helpers import (
+    approve_through,
+    approver_of,
+    import_case_catalog,
+    shanghai,
+    submit,
+    tc_licence_type,
+)
 
 Persona = Callable[[str], User]
 
@@ -28,17 +35,7 @@ Persona = Callable[[str], User]
 @pytest.fixture
 def licence_type(demo: None) -> LicenceType:
     import_case_catalog("TCHAINUP01")
-    return LicenceType.objects.create(
-        key="tc_licence_a",
-        code="11100000000013338W011",
-        name="测试证明甲",
-        holder_kind="person",
-        validity_years=2,
-        fields=[
-            {"key": "f1", "label": "申请人", "source": "applicant.name"},
-            {"key": "f2", "label": "办件编号", "source": "case.case_no"},
-        ],
-    )
+    return tc_licence_type()
 
 
 def _issue(persona: Persona, day: int = 1) -> Licence:

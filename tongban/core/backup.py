@@ -159,9 +159,9 @@ def fingerprint(secret: str) -> str:
 
 
 def personal_key_dir() -> Path:
-    from tongban.core.fieldcrypto import _key_dir
+    from tongban.core.fieldcrypto import key_dir
 
-    return _key_dir()
+    return key_dir()
 
 
 def licence_key_dir() -> Path:
@@ -170,21 +170,12 @@ def licence_key_dir() -> Path:
     return published_keys().directory
 
 
-def _configured_secret(env: str, setting: str, file_name: str) -> tuple[str, str] | None:
-    """(where, value) the way fieldcrypto finds it, but never creating a key file."""
-    raw = os.environ.get(env) or getattr(settings, setting, "")
-    if raw:
-        return "environment", str(raw)
-    path = personal_key_dir() / file_name
-    if path.exists():
-        return "file", path.read_text().strip()
-    return None
-
-
 def key_fingerprints() -> dict[str, Any]:
     """Fingerprints of the personal-data keys and the ids of the licence keys on disk."""
-    field = _configured_secret("TONGBAN_FIELD_KEYS", "TONGBAN_FIELD_KEYS", "field.keys")
-    lookup = _configured_secret("TONGBAN_LOOKUP_KEY", "TONGBAN_LOOKUP_KEY", "lookup.key")
+    from tongban.core.fieldcrypto import configured_key
+
+    field = configured_key("TONGBAN_FIELD_KEYS", "field.keys")
+    lookup = configured_key("TONGBAN_LOOKUP_KEY", "lookup.key")
     directory = licence_key_dir()
     licence_ids = (
         sorted(p.name[: -len(".key")].rpartition(".")[0] for p in directory.glob("*.key"))

@@ -34,12 +34,25 @@ from django.db import models
 _create_lock = threading.Lock()
 
 
-def _key_dir() -> Path:
+def key_dir() -> Path:
     return Path(os.environ.get("TONGBAN_KEY_DIR", settings.VAR_DIR / "keys"))
 
 
+def configured_key(name: str, file_name: str) -> tuple[str, str] | None:
+    """Where a key is configured and its value: the environment variable or setting `name`,
+    else its file in the key directory ("environment" / "file"); None if neither exists.
+    Never creates a key (backups read keys through this)."""
+    raw = os.environ.get(name) or getattr(settings, name, "")
+    if raw:
+        return "environment", str(raw)
+    path = key_dir() / file_name
+    if path.exists():
+        return "file", path.read_text().strip()
+    return None
+
+
 def _from_file(name: str, make: Any) -> str:
-    path = _key_dir() / name
+    path = key_dir() / name
     if path.exists():
         return path.read_text().strip()
     if not settings.INSECURE_DEFAULTS_ALLOWED:
@@ -58,18 +71,20 @@ def _from_file(name: str, make: Any) -> str:
 
 @cache
 def _fernet() -> MultiFernet:
-    raw = os.environ.get("TONGBAN_FIELD_KEYS") or getattr(settings, "TONGBAN_FIELD_KEYS", "")
-    if not raw:
-        raw = _from_file("field.keys", lambda: Fernet.generate_key().decode())
+    found = configured_key("TONGBAN_FIELD_KEYS", "field.keys")
+    raw = found[1] if found else _from_file("field.keys", lambda: Fernet.generate_key().decode())
     keys = [Fernet(key.strip().encode()) for key in raw.split(",") if key.strip()]
     return MultiFernet(keys)
 
 
 @cache
 def _lookup_key() -> bytes:
-    raw = os.environ.get("TONGBAN_LOOKUP_KEY") or getattr(settings, "TONGBAN_LOOKUP_KEY", "")
-    if not raw:
-        raw = _from_file("lookup.key", lambda: base64.b64encode(os.urandom(32)).decode())
+    found = configured_key("TONGBAN_LOOKUP_KEY", "lookup.key")
+    raw = (
+        found[1]
+        if found
+        else _from_file("lookup.key", lambda: base64.b64encode(os.urandom(32)).decode())
+    )
     return raw.encode()
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.forms import AuthenticationForm
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 
@@ -49,11 +49,9 @@ def lockout_response(
     retry_after = str(settings.TONGBAN_LOGIN_COOLOFF_MINUTES * 60)
     response: HttpResponse
     if request.path.startswith("/api/"):
-        response = JsonResponse(
-            {"error": "too_many_attempts", "detail": message},
-            status=429,
-            json_dumps_params={"ensure_ascii": False},
-        )
+        from tongban.api import error_response  # the API's one error shape (imports routers)
+
+        response = error_response(request, 429, "too_many_attempts", message)
     else:
         # An unbound form: binding the POST would authenticate (and count a failure) again.
         username = request.POST.get("username", "") if request.method == "POST" else ""

@@ -230,9 +230,9 @@ class StoredKey:
 
 def default_key_dir() -> Path:
     """<TONGBAN_KEY_DIR>/licences, resolved as the personal-data keys are (needs Django)."""
-    from tongban.core.fieldcrypto import _key_dir
+    from tongban.core.fieldcrypto import key_dir
 
-    return _key_dir() / "licences"
+    return key_dir() / "licences"
 
 
 def configured_algorithm() -> str:
