@@ -27,6 +27,7 @@ from tongban.cases.actions.submit import application_submit
 from tongban.cases.enums import ApplicationStatus, CaseState, Provision
 from tongban.cases.inputs import ApplicationInput
 from tongban.cases.models import Application, ApplicationMaterial, Case, Notice
+from tongban.cases.queries import case_histories, case_history
 from tongban.catalog.demo import load_demo_catalog
 from tongban.core.demo import load_demo_data
 from tongban.core.errors import DomainError
@@ -548,14 +549,14 @@ def test_my_applications_list_in_few_queries(
         submitted(persona)
     client = logged_in("citizen")
     client.get("/cases/mine/")  # warm the catalog spec cache
-    # Session, user, roles, count, page, cases, drafts, permissions ×2, then the statuses of
-    # all three applications at once: their dependency edges and the calendar check.
-    with django_assert_max_num_queries(9 + 2):
+    # Session, user, roles, count, page, cases, drafts, then the statuses of all three
+    # applications at once: their dependency edges and the calendar check.
+    with django_assert_max_num_queries(9):
         page = html(client.get("/cases/mine/"))
     assert page.count('data-testid="application-row"') == 3
     assert "待受理" in page
 
-    with django_assert_max_num_queries(8 + 2):
+    with django_assert_max_num_queries(8):
         home = html(client.get("/home/citizen/"))
     assert home.count('data-testid="application-row"') == 3
     assert 'data-testid="home-apply-link"' in home
@@ -669,9 +670,10 @@ def test_a_register_that_is_down_turns_the_material_into_an_upload(
 
 
 # Session, user, roles, the application, its cases (notices and supplements prefetched),
-# materials, statuses, paperless, a timeline per case; the API: the application, its cases,
-# the statuses and the permission check.
-MINE_DETAIL_QUERIES = 17
+# materials (also the paperless share), every case's timeline at once, the statuses (edges
+# and the one calendar check of the page), the rating panel's two; the API: the
+# application, its cases, the statuses and the permission check.
+MINE_DETAIL_QUERIES = 13
 API_APPLICATION_QUERIES = 8
 
 
@@ -693,3 +695,16 @@ def test_my_application_detail_query_count_does_not_grow_with_rows(
         assert "补充材料4" in html(client.get(page))
     with django_assert_max_num_queries(API_APPLICATION_QUERIES):
         assert client.get(api).status_code == 200
+    # More cases: a bundle's page reads every case's timeline and warning at once.
+    citizen = persona("citizen")
+    bundle = application_submit(
+        citizen, Role.CITIZEN, application_input(citizen, NEWBORN_ANSWERS, bundle="newborn")
+    )
+    assert bundle.cases.count() > 1
+    client.get(f"/cases/mine/{bundle.number}/")  # warm the catalog spec cache
+    with django_assert_max_num_queries(MINE_DETAIL_QUERIES):
+        bundle_page = html(client.get(f"/cases/mine/{bundle.number}/"))
+    cases = list(bundle.cases.order_by("pk"))
+    assert bundle_page.count('data-testid="timeline-label">提交申请<') == len(cases)
+    # The page's one query gives each case exactly its own timeline.
+    assert case_histories(cases) == {c.pk: case_history(c) for c in cases}

@@ -426,6 +426,45 @@ def test_queue_pages_by_keyset(logged_in, persona, june, monkeypatch) -> None:
     assert late.case_no not in second
 
 
+def test_top_bar_admin_link_for_those_who_may_edit_the_calendar(logged_in, persona) -> None:
+    """The base layout's 系统管理 link follows `core.edit_calendar` (the sysadmin role, or a
+    superuser) without asking the model backends for every permission on each page."""
+    link = 'href="/admin/">系统管理</a>'
+    assert link in html(logged_in("sysadmin").get("/home/sysadmin/"))
+    assert link not in html(logged_in("approver-yy-gongan").get("/cases/staff/queue/"))
+    assert link not in html(logged_in("citizen").get("/cases/mine/"))
+    approver = persona("approver-yy-gongan")
+    approver.is_superuser = True
+    approver.save(update_fields=["is_superuser"])
+    assert link in html(logged_in("approver-yy-gongan").get("/cases/staff/queue/"))
+
+
+def test_paperless_share_of_loaded_rows_matches_the_aggregate(persona, june) -> None:
+    """The detail pages count 免提交 on the material rows they have loaded: the same
+    answer as the aggregate query, for every channel, failed checks and replaced rows."""
+    from django.utils import timezone
+
+    from tongban.cases.models import ApplicationMaterial
+    from tongban.cases.paperless import application_paperless, paperless_of_rows
+
+    case = submit_online(persona("citizen"))
+    grow_case_record(case, 3 * len(Provision.values))
+    rows = ApplicationMaterial.objects.filter(application_id=case.application_id).order_by("pk")
+    for index, pk in enumerate(rows.values_list("pk", flat=True)):
+        ApplicationMaterial.objects.filter(pk=pk).update(
+            provision=Provision.values[index % len(Provision.values)],
+            check_passed=(True, False, None)[index % 3],
+            replaced_at=timezone.now() if index % 7 == 0 else None,
+        )
+    share = paperless_of_rows(list(rows))
+    assert share == application_paperless(case.application_id)
+    assert share.without_paper > 0
+    assert share.total < rows.count()
+
+
+QUEUE_QUERIES = 6
+
+
 def test_queue_query_count_does_not_grow_with_rows(
     logged_in, persona, june, django_assert_max_num_queries
 ) -> None:
@@ -433,13 +472,52 @@ def test_queue_query_count_does_not_grow_with_rows(
         accepted_case(persona)
     client = logged_in("approver-yy-gongan")
     client.get("/cases/staff/queue/")  # warm the pinned-spec cache
-    with django_assert_max_num_queries(8):
+    # Session, user, roles, the item filter's choices, the rows, the calendar check.
+    with django_assert_max_num_queries(QUEUE_QUERIES):
         assert client.get("/cases/staff/queue/").status_code == 200
     for _ in range(4):
         accepted_case(persona)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(QUEUE_QUERIES):
         page = html(client.get("/cases/staff/queue/"))
     assert page.count('data-testid="queue-row-') == 6
+    # A warning filter reads the same calendar snapshot as the rows' warnings.
+    with django_assert_max_num_queries(QUEUE_QUERIES):
+        assert client.get("/cases/staff/queue/", {"warning": "red"}).status_code == 200
+
+
+# The queue's rows before the three badges were written out in queue_rows.html.
+QUEUE_ROW_WITH_PARTIALS = """{% load i18n %}{% for r in rows %}{% with case=r.case %}
+    {% include "cases/staff/partials/badge.html" with level=r.warning %}
+  <td>{% include "cases/staff/partials/state.html" %} {% include "cases/staff/partials/deficiency.html" %}{% if r.step %}<span class="d-block small text-muted">{{ r.step }}</span>{% endif %}</td>
+{% endwith %}{% endfor %}"""
+
+
+def test_queue_rows_render_what_the_partials_render() -> None:
+    """queue_rows.html writes the badges out (no include per row): every warning level,
+    容缺 state and case state must still come out exactly as the shared partials draw them."""
+    from django.template import engines
+
+    from tongban.cases.staff_pages import CaseRow
+
+    rows = []
+    for state in CaseState.values:
+        for warning in ("red", "yellow", "normal"):
+            for deficiency in ("", "open", "overdue"):
+                case = Case(
+                    case_no=f"{state}-{warning}-{deficiency}",
+                    state=state,
+                    deficiency_supply_by=datetime.date(2026, 6, 12),
+                )
+                rows.append(CaseRow(case, warning, None, 0, "审核", deficiency))
+    engine = engines["django"]
+    page = engine.get_template("cases/staff/partials/queue_rows.html").render({"rows": rows})
+    expected = engine.from_string(QUEUE_ROW_WITH_PARTIALS).render({"rows": rows})
+    position = 0  # every line of the partials' rendering, in the same order
+    for chunk in filter(None, (line.strip() for line in expected.split("\n"))):
+        found = page.find(chunk, position)
+        assert found >= 0, chunk
+        position = found + len(chunk)
+    assert page.count('data-testid="case-state"') == len(rows)
 
 
 def test_approver_of_another_department_gets_404(logged_in, persona, june) -> None:
@@ -618,8 +696,8 @@ def test_home_pages_link_to_workbenches_with_counts(logged_in, persona, june) ->
     assert "/cases/staff/warnings/" in supervisor
 
 
-DETAIL_QUERIES = 21
-API_DETAIL_QUERIES = 14
+DETAIL_QUERIES = 16
+API_DETAIL_QUERIES = 13
 
 
 def test_case_detail_query_count_does_not_grow_with_rows(
@@ -630,9 +708,10 @@ def test_case_detail_query_count_does_not_grow_with_rows(
     page = f"/cases/staff/case/{case.case_no}/"
     api = f"/api/v1/cases/{case.case_no}"
     client.get(page)  # warm the pinned-spec cache
-    # Session, user, case, roles; the audited read (savepoint, chain head twice, insert,
-    # head update, release); materials, calendar, paperless, supplements, specials, notices,
-    # licences, timeline and the open verification — one query each, whatever their length.
+    # Session, user, the case (with its verification), roles; the audited read (savepoint,
+    # chain head locked, insert, head update, release); the application's materials (the
+    # item's list and the paperless share), calendar, supplements, specials, notices,
+    # licences, timeline — one query each, whatever their length.
     with django_assert_max_num_queries(DETAIL_QUERIES):
         assert client.get(page).status_code == 200
     with django_assert_max_num_queries(API_DETAIL_QUERIES):

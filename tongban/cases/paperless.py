@@ -13,6 +13,7 @@ nothing asked of the applicant.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -93,6 +94,25 @@ def application_paperless(application_id: int) -> PaperlessShare:
         **_counts()
     )
     return PaperlessShare(applications=1, **counts)
+
+
+def paperless_of_rows(rows: Iterable[ApplicationMaterial]) -> PaperlessShare:
+    """`application_paperless` counted on the application's material rows a page has loaded
+    already (every row, replaced ones included): the same rules as `_counts`, no query."""
+    total = licence = data_check = commitment = produced = 0
+    for row in rows:
+        if row.replaced_at is not None:
+            continue
+        total += 1
+        if row.provision == Provision.LICENCE:
+            licence += 1
+        elif row.provision == Provision.DATA_CHECK and row.check_passed is not False:
+            data_check += 1
+        elif row.provision == Provision.COMMITMENT:
+            commitment += 1
+        elif row.provision == Provision.PRODUCED:
+            produced += 1
+    return PaperlessShare(total, licence, data_check, commitment, produced, applications=1)
 
 
 def _submitted(since: datetime.date | None, until: datetime.date | None) -> QuerySet[Application]:

@@ -81,6 +81,19 @@ class CasePage:
     next_cursor: str | None
 
 
+# What a list row never shows of the application: its encrypted personal data (decrypted
+# row by row when loaded) and its form and answers. A list shows the applicant's name and
+# masked ID (serialize.case_summary, the queue's and warnings' rows); reading one of these on
+# a row would cost a query per row, which the views' query-count tests would catch.
+LIST_DEFERRED = (
+    "application__applicant_id",
+    "application__applicant_phone",
+    "application__agent_id",
+    "application__form",
+    "application__answers",
+)
+
+
 def case_page(
     base: QuerySet[Case],
     *,
@@ -90,8 +103,11 @@ def case_page(
     due_before: datetime.date | None = None,
     after: str | None = None,
     limit: int = PAGE_SIZE,
+    today: datetime.date | None = None,
+    cal: WorkCalendar | None = None,
 ) -> CasePage:
-    """Cases in due-date order (no due date last), `limit` at a time, resumable by cursor."""
+    """Cases in due-date order (no due date last), `limit` at a time, resumable by cursor.
+    A page that has a calendar snapshot already passes it (`today`, `cal`)."""
     limit = max(1, min(limit, MAX_PAGE_SIZE))
     query = base
     if department is not None:
@@ -104,15 +120,17 @@ def case_page(
         else:
             raise DomainError("bad_state", f"未知的办件状态“{state}”", 400)
     if warning:
-        query = query.filter(warning_filter(warning, timezone.localdate(), current_calendar()))
+        query = query.filter(
+            warning_filter(warning, today or timezone.localdate(), cal or current_calendar())
+        )
     if due_before is not None:
         query = query.filter(promised_due__lt=due_before)
     if after:
         query = query.filter(_after(after))
     rows = list(
-        query.select_related("department", "application").order_by(
-            F("promised_due").asc(nulls_last=True), "pk"
-        )[: limit + 1]
+        query.select_related("department", "application")
+        .defer(*LIST_DEFERRED)
+        .order_by(F("promised_due").asc(nulls_last=True), "pk")[: limit + 1]
     )
     more = len(rows) > limit
     rows = rows[:limit]
@@ -134,6 +152,29 @@ def case_history(case: Case) -> list[AuditEvent]:
     return list(AuditEvent.objects.filter(submitted | own).order_by("chain", "seq"))
 
 
+def case_histories(cases: list[Case]) -> dict[int, list[AuditEvent]]:
+    """`case_history` of several cases (by case pk) in one query: each case gets its
+    application's submission and its own events, in the same order."""
+    if not cases:
+        return {}
+    numbers = {c.application.number or "" for c in cases}
+    submitted = Q(object_type="application", object_id__in=numbers, action="application.submit")
+    own = Q(object_type="case", object_id__in=[c.case_no for c in cases]) & ~Q(
+        action__in=NOT_IN_TIMELINE
+    )
+    by_case_no: dict[str, list[AuditEvent]] = {c.case_no: [] for c in cases}
+    by_number: dict[str, list[list[AuditEvent]]] = {}
+    for case in cases:
+        by_number.setdefault(case.application.number or "", []).append(by_case_no[case.case_no])
+    for event in AuditEvent.objects.filter(submitted | own).order_by("chain", "seq"):
+        if event.object_type == "case":
+            by_case_no[event.object_id].append(event)
+        else:
+            for history in by_number[event.object_id]:
+                history.append(event)
+    return {c.pk: by_case_no[c.case_no] for c in cases}
+
+
 def case_warning(
     case: Case, today: datetime.date | None = None, cal: WorkCalendar | None = None
 ) -> str:
@@ -150,7 +191,11 @@ class BundleStatus:
     provisional: bool
 
 
-def bundle_statuses(groups: list[list[Case]]) -> list[BundleStatus]:
+def bundle_statuses(
+    groups: list[list[Case]],
+    today: datetime.date | None = None,
+    cal: WorkCalendar | None = None,
+) -> list[BundleStatus]:
     """The status of each application (given as its cases): a constant number of queries
     however many applications — the dependency edges once, the calendar once, the pinned
     item specs of the not-yet-accepted cases once."""
@@ -166,12 +211,15 @@ def bundle_statuses(groups: list[list[Case]]) -> list[BundleStatus]:
     unstarted = {c.item_version_id for c in cases if c.promised_due is None}
     specs = pinned_item_specs(unstarted) if unstarted else {}
     days = {pk: promised_working_days(spec) for pk, spec in specs.items()}
-    cal, today = current_calendar(), timezone.localdate()
+    cal, today = cal or current_calendar(), today or timezone.localdate()
     return [_status(group, links, days, cal, today) for group in groups]
 
 
-def bundle_status(cases: list[Case]) -> BundleStatus:
-    return bundle_statuses([cases])[0]
+def bundle_status(
+    cases: list[Case], today: datetime.date | None = None, cal: WorkCalendar | None = None
+) -> BundleStatus:
+    """One application's status; a page that has a calendar snapshot passes it."""
+    return bundle_statuses([cases], today, cal)[0]
 
 
 def _status(

@@ -81,9 +81,13 @@ def step_name(case: Case, item: ItemSpec | None) -> str:
     return steps[case.step_index] if case.step_index < len(steps) else ""
 
 
-def rows_with_steps(cases: list[Case]) -> list[CaseRow]:
-    """Rows for a page of cases: one batched spec load for all their pinned versions."""
-    today, cal = calendar_today()
+def rows_with_steps(
+    cases: list[Case], today: datetime.date | None = None, cal: WorkCalendar | None = None
+) -> list[CaseRow]:
+    """Rows for a page of cases: one batched spec load for all their pinned versions, one
+    calendar snapshot (the page's own, if it has one)."""
+    if today is None or cal is None:
+        today, cal = calendar_today()
     specs = pinned_item_specs({c.item_version_id for c in cases})
     return [case_row(c, today, cal, step_name(c, specs.get(c.item_version_id))) for c in cases]
 
@@ -97,6 +101,12 @@ def deferred_rows(materials: list[ApplicationMaterial]) -> list[ApplicationMater
 
 
 def open_verification(case: Case) -> VerificationTask | None:
+    if Case.verification.is_cached(case):  # loaded with the case (views_staff.staff_case)
+        try:
+            task: VerificationTask | None = case.verification
+        except VerificationTask.DoesNotExist:
+            task = None
+        return task if task is not None and task.status == VerificationStatus.OPEN else None
     return VerificationTask.objects.filter(case=case, status=VerificationStatus.OPEN).first()
 
 

@@ -8,6 +8,7 @@ becomes a Chinese message next to the input it is about, or a Chinese error page
 
 from __future__ import annotations
 
+import datetime
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from tongban.core.errors import DomainError
 from tongban.core.models import AuditEvent, Role, User
+from tongban.core.workcalendar import WorkCalendar, current_calendar
 
 from .actions.dispatch import perform_action
 from .actions.uploads import upload_material
@@ -42,11 +44,12 @@ from .enums import (
 from .forms_citizen import Problems, problems_of
 from .models import Application, ApplicationMaterial, Case, Notice
 from .notices import notice_pdf_bytes
-from .paperless import application_paperless
+from .paperless import paperless_of_rows
 from .queries import (
     BundleStatus,
     bundle_status,
     bundle_statuses,
+    case_histories,
     case_history,
     case_warning,
     proxy_activity,
@@ -235,9 +238,11 @@ def _detail(event: AuditEvent) -> str:
     return "；".join(parts)
 
 
-def timeline(case: Case) -> list[TimelineEntry]:
+def timeline(case: Case, history: list[AuditEvent] | None = None) -> list[TimelineEntry]:
+    """The case's story for its applicant; `history` is its `case_history` when the page has
+    read every case's at once."""
     entries = []
-    for event in case_history(case):
+    for event in case_history(case) if history is None else history:
         action = event.action
         transition = TRANSITIONS.get(action.removeprefix("case."))
         label = EVENT_LABELS.get(action) or (transition.label if transition else "办件记录")
@@ -267,10 +272,19 @@ class CaseView:
     errors: list[str]  # problems that belong to no input of the case
 
 
-def case_view(case: Case, problems: Problems | None = None) -> CaseView:
+def case_view(
+    case: Case,
+    problems: Problems | None = None,
+    *,
+    history: list[AuditEvent] | None = None,
+    today: datetime.date | None = None,
+    cal: WorkCalendar | None = None,
+) -> CaseView:
+    """One case as its applicant sees it; a page of several cases passes their histories and
+    one calendar snapshot rather than reading them case by case."""
     state = CaseState(case.state)
     problems = problems or Problems()
-    warning = WARNING_WORDS.get(WarningLevel(case_warning(case)))
+    warning = WARNING_WORDS.get(WarningLevel(case_warning(case, today, cal)))
     open_requests = sorted(
         (s for s in case.supplements.all() if s.resolved_at is None), key=lambda s: s.pk
     )
@@ -286,7 +300,7 @@ def case_view(case: Case, problems: Problems | None = None) -> CaseView:
         plain_words=PLAIN_WORDS[state],
         style=STATE_STYLE[state],
         warning=warning,
-        timeline=timeline(case),
+        timeline=timeline(case, history),
         notices=list(case.notices.all()),
         supplement=supplement,
         supplement_note=request.note if request else "",
@@ -312,11 +326,18 @@ def _detail_page(
         .select_related("upload")
         .order_by("pk")
     )
+    # Every case's timeline in one query, one calendar snapshot for the whole page.
+    histories = case_histories(cases)
+    today, cal = timezone.localdate(), current_calendar()
+    views = [
+        case_view(c, (problems or {}).get(c.case_no), history=histories[c.pk], today=today, cal=cal)
+        for c in cases
+    ]
     context = {
         "application": application,
-        "status": bundle_status(cases),
+        "status": bundle_status(cases, today, cal),
         "finished": not any(c.state in OPEN_STATES for c in cases),
-        "cases": [case_view(c, (problems or {}).get(c.case_no)) for c in cases],
+        "cases": views,
         "materials": materials,
         "deferred": [
             {"material": m, "error": (deferred_problems or Problems()).by_key.get(m.key, "")}
@@ -325,7 +346,7 @@ def _detail_page(
         ],
         "deferred_errors": (deferred_problems or Problems()).general,
         "supplied": [m for m in materials if m.supplied_at is not None],
-        "paperless": application_paperless(application.pk),
+        "paperless": paperless_of_rows(materials),
         "proxy": proxy_activity(application),
     }
     return render(request, "cases/citizen/mine_detail.html", context, status=status)

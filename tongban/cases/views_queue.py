@@ -79,6 +79,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     if deficiency:
         base = base.filter(deficiency_filter(deficiency, timezone.localdate()))
     state = form.value("state") or "open"
+    today, cal = calendar_today()  # one snapshot for the warning filter and the rows
     page = case_page(
         base,
         state=None if state == "all" else state,
@@ -86,6 +87,8 @@ def queue(request: HttpRequest) -> HttpResponse:
         due_before=form.value("due_before"),
         after=request.GET.get("after") or None,
         limit=QUEUE_PAGE_SIZE,
+        today=today,
+        cal=cal,
     )
     filters = _without_cursor(request)
     next_url = None
@@ -94,7 +97,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     context = {
         **staff_nav(user, "queue"),
         "form": form,
-        "rows": rows_with_steps(page.cases),
+        "rows": rows_with_steps(page.cases, today, cal),
         "next_url": next_url,
         "first_page": not request.GET.get("after"),
         "filters_query": urlencode(filters),
@@ -181,6 +184,8 @@ def warnings(request: HttpRequest) -> HttpResponse:
         warning=level,
         after=request.GET.get("after") or None,
         limit=QUEUE_PAGE_SIZE,
+        today=today,
+        cal=cal,
     )
     counts = scope.aggregate(
         red=Count("pk", filter=warning_filter(WarningLevel.RED, today, cal)),
@@ -191,7 +196,7 @@ def warnings(request: HttpRequest) -> HttpResponse:
     context = {
         **staff_nav(user, "warnings"),
         "form": form,
-        "rows": rows_with_steps(page.cases),
+        "rows": rows_with_steps(page.cases, today, cal),
         "counts": counts,
         "next_url": (
             "?" + urlencode({**filters, "after": page.next_cursor}) if page.next_cursor else None

@@ -38,7 +38,7 @@ from .actions.uploads import upload_material
 from .enums import CaseState, Provision
 from .models import ApplicationMaterial, Case, Upload
 from .notices import notice_pdf_bytes
-from .paperless import application_paperless
+from .paperless import paperless_of_rows
 from .permissions import staff_role
 from .staff_pages import (
     action_forms,
@@ -117,7 +117,12 @@ def domain_errors(view: View) -> View:
 def staff_case(user: User, case_no: str) -> tuple[Case, str]:
     """The case and the staff role it is seen in; 404 for anyone whose scope lacks it (an
     approver of another department learns nothing, not even that the number exists)."""
-    case = Case.objects.select_related("department", "application").filter(case_no=case_no).first()
+    # The verification (事后核查, at most one) rides along: the case header shows it.
+    case = (
+        Case.objects.select_related("department", "application", "verification")
+        .filter(case_no=case_no)
+        .first()
+    )
     role = staff_role(user, case) if case is not None else None
     if case is None or role is None:
         raise Http404("办件不存在")
@@ -163,13 +168,23 @@ def staff_nav(user: User, current: str) -> dict[str, Any]:
     return {"staff_nav": entries, "staff_current": current}
 
 
-def item_materials(case: Case, *, current: bool = True) -> list[ApplicationMaterial]:
-    """The application's material rows this case's item needs (JSON list held in Python:
-    the same filter on SQLite and PostgreSQL)."""
+def application_materials(case: Case, *, current: bool = True) -> list[ApplicationMaterial]:
+    """Every material row of the case's application, with its upload."""
     rows = ApplicationMaterial.objects.filter(application_id=case.application_id)
     if current:
         rows = rows.filter(replaced_at__isnull=True)
-    return [m for m in rows.select_related("upload") if case.item_code in m.items]
+    return list(rows.select_related("upload"))
+
+
+def of_item(case: Case, rows: list[ApplicationMaterial]) -> list[ApplicationMaterial]:
+    """The rows this case's item needs (JSON list held in Python: the same filter on SQLite
+    and PostgreSQL)."""
+    return [m for m in rows if case.item_code in m.items]
+
+
+def item_materials(case: Case, *, current: bool = True) -> list[ApplicationMaterial]:
+    """The application's material rows this case's item needs."""
+    return of_item(case, application_materials(case, current=current))
 
 
 def item_of_case(case: Case) -> ItemSpec:
@@ -262,7 +277,9 @@ def render_detail(
     case_view_personal_data(user, role, case)
     item = item_of_case(case)
     steps = review_steps(item)
-    every = item_materials(case, current=False)
+    # One read of the application's materials serves the item's list and the paperless share.
+    application_rows = application_materials(case, current=False)
+    every = of_item(case, application_rows)
     materials = [m for m in every if m.replaced_at is None]
     actions = available_actions(user, case, steps, materials)
     today, cal = calendar_today()
@@ -278,7 +295,7 @@ def render_detail(
         "form_rows": form_rows(case, item),
         "materials": materials,
         "replaced": [m for m in every if m.replaced_at is not None],
-        "paperless": application_paperless(case.application_id),
+        "paperless": paperless_of_rows(application_rows),
         "supplements": list(case.supplements.order_by("issued_at")),
         "specials": list(case.special_procedures.order_by("started_on", "id")),
         "notices": list(case.notices.all()),

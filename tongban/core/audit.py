@@ -66,10 +66,15 @@ def record_event(
     """Append one event. Call it inside the transaction that makes the change it records."""
     context = current_request_context()
     with transaction.atomic():
-        AuditChainHead.objects.get_or_create(
-            chain=chain, defaults={"last_seq": 0, "last_hash": GENESIS_HASH}
-        )
-        head = AuditChainHead.objects.select_for_update().get(chain=chain)
+        # Lock the head first: it exists for every chain but a new one's first event, so the
+        # usual append is three statements (lock, insert, update). A missing head is created
+        # (get_or_create survives a concurrent creator) and then locked like any other.
+        head = AuditChainHead.objects.select_for_update().filter(chain=chain).first()
+        if head is None:
+            AuditChainHead.objects.get_or_create(
+                chain=chain, defaults={"last_seq": 0, "last_hash": GENESIS_HASH}
+            )
+            head = AuditChainHead.objects.select_for_update().get(chain=chain)
         # Round-trip through JSON so the hash is computed on exactly what the database
         # will give back (tuples become lists, dates must already be strings).
         event = AuditEvent(
