@@ -73,7 +73,9 @@ def test_typing_in_the_guide_box_suggests_and_leads_to_the_checklist(
     assert quote(TEA_SHOP) in page.url
     first = page.get_by_test_id("guide-result").first
     expect(first.get_by_test_id("guide-result-name")).to_have_text(RESTAURANT)
-    expect(first.get_by_test_id("guide-matched").first).to_have_text("餐饮")
+    # The person's own word first: 奶茶 is an everyday name of the bundle (开奶茶店).
+    expect(first.get_by_test_id("guide-matched").first).to_have_text("奶茶")
+    expect(first.get_by_test_id("guide-matched").nth(1)).to_have_text("餐饮")
     expect(page.get_by_test_id("guide-understood")).to_contain_text("奶茶 → 餐饮")
     expect(page.get_by_test_id("guide-bbcs")).to_be_visible()
     _fits_the_screen(page)

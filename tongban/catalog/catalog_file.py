@@ -149,6 +149,7 @@ _Dumper.add_representer(str, _represent_str)
 
 # Keys whose values read best on one line.
 _FLOW_KEYS = {
+    "keywords",
     "service_objects",
     "delivery",
     "steps",

@@ -115,6 +115,7 @@ ITEM_COLUMNS = [
     Column("办理时间", ("hours",), width=24),
     Column("咨询电话", ("phone",), width=16),
     Column("审批环节", ("steps",), STEPS, default=(), width=30, help="按顺序用“→”连接，如 受理→审核→决定；环节时限写在括号里，如 审核（3个工作日）"),
+    Column("俗称", ("keywords",), LIST, default=(), width=24, help="群众常用的叫法（俗称/常用说法），可填多个，用“、”分隔；每个不超过20个字，最多30个"),
 ]
 
 MATERIAL_COLUMNS = [

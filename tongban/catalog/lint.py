@@ -111,6 +111,7 @@ def lint_item(item: ItemSpec, departments: Collection[str] | None = None) -> lis
     checks = {m.key for m in item.materials if m.source == MaterialSource.DATA_CHECK}
     for problem in rule_problems(item.approval.rule, {f.key for f in item.fields}, checks):
         out.error("approval_rule", f"秒批规则：{problem}", "approval.rule")
+    _check_keywords(out, item.name, item.keywords)
     if not item.legal_basis:
         out.warning("legal_basis_missing", "未填写设定依据", "legal_basis")
     if not item.steps:
@@ -134,6 +135,15 @@ def lint_item(item: ItemSpec, departments: Collection[str] | None = None) -> lis
     return out.problems
 
 
+def _check_keywords(out: _Collector, name: str, keywords: list[str]) -> None:
+    """A 俗称 that repeats the official name teaches the guide nothing: usually a slip."""
+    for index, keyword in enumerate(keywords):
+        if keyword == name:
+            out.warning(
+                "keyword_is_name", f"俗称“{keyword}”与名称相同，可删除", f"keywords[{index}]"
+            )
+
+
 def _item_conditions(item: ItemSpec) -> list[dict[str, Any] | None]:
     return (
         [q.when for q in item.questions]
@@ -151,6 +161,7 @@ def lint_bundle(
     """`items`: every item the bundle may refer to; `published`: codes with a published
     version (None = don't check publication, e.g. when importing a whole file)."""
     out = _Collector(bundle.code)
+    _check_keywords(out, bundle.name, bundle.keywords)
     if departments is not None and bundle.lead_department not in departments:
         out.error("department", f"牵头部门“{bundle.lead_department}”不存在", "lead_department")
     members = bundle.member_codes()

@@ -70,6 +70,7 @@ def bundle_summary(bundle: BundleSpec, departments: dict[str, str]) -> dict[str,
 def bundle_detail(view: BundleView, departments: dict[str, str]) -> dict[str, Any]:
     spec = view.spec
     data = bundle_summary(spec, departments)
+    data["keywords"] = list(spec.keywords)
     data["steps"] = list(spec.steps)
     data["items"] = [
         {**item_summary(view.items[m.item], departments), "when": m.when}

@@ -104,6 +104,39 @@ def _check_condition(value: Any) -> Any:
 
 Condition = Annotated[dict[str, Any] | None, BeforeValidator(_check_condition)]
 
+# Everyday names (俗称/常用说法) of an item or a bundle: the words people, window clerks and
+# hotline operators use for it (疫苗本, 小卖部, 过户), kept with the catalog entry like the
+# 关键词/俗称 fields of provincial catalogs. The guide indexes them next to the name.
+KEYWORD_MAX_CHARS = 20
+MAX_KEYWORDS = 30
+KEYWORDS_LABEL = "俗称/常用说法"
+
+
+def check_keywords(raw: Any) -> Any:
+    """Each keyword trimmed, non-empty, at most KEYWORD_MAX_CHARS characters and unique;
+    at most MAX_KEYWORDS of them. Raises ValueError with a Chinese message."""
+    if raw is None:
+        return []
+    if isinstance(raw, tuple):
+        raw = list(raw)
+    if not isinstance(raw, list):
+        return raw  # pydantic reports the wrong type
+    values = [v.strip() if isinstance(v, str) else v for v in raw]
+    for position, value in enumerate(values, start=1):
+        if not isinstance(value, str):
+            raise ValueError(f"俗称第 {position} 个应为文本")
+        if not value:
+            raise ValueError(f"俗称第 {position} 个为空")
+        if len(value) > KEYWORD_MAX_CHARS:
+            raise ValueError(f"俗称“{value}”超过 {KEYWORD_MAX_CHARS} 个字符")
+    _unique(values, "俗称")
+    if len(values) > MAX_KEYWORDS:
+        raise ValueError(f"俗称最多 {MAX_KEYWORDS} 个（现有 {len(values)} 个）")
+    return values
+
+
+Keywords = Annotated[list[str], BeforeValidator(check_keywords)]
+
 
 class Spec(BaseModel):
     model_config = ConfigDict(
@@ -253,6 +286,7 @@ class ItemSpec(Spec):
     basic_code: Annotated[str, Field(pattern=r"^[0-9A-Z]{12}$")]
     department: Slug
     name: Annotated[str, Field(min_length=1, max_length=200)]
+    keywords: Keywords = []
     type: ItemTypeChoice
     service_objects: list[ServiceObjectChoice] = Field(min_length=1)
     statutory_limit: Limit
@@ -308,6 +342,7 @@ class EdgeSpec(Spec):
 class BundleSpec(Spec):
     code: Slug
     name: Annotated[str, Field(min_length=1, max_length=100)]
+    keywords: Keywords = []
     audience: AudienceChoice
     theme: str = ""
     lead_department: Slug

@@ -107,6 +107,7 @@ def item_spec(version: ItemVersion) -> ItemSpec:
         basic_code=version.item.basic_code,
         department=version.item.department.code,
         name=version.name,
+        keywords=version.keywords,
         type=version.item_type,
         service_objects=version.service_objects,
         statutory_limit=Limit(days=version.statutory_limit, unit=version.statutory_unit),
@@ -183,6 +184,7 @@ def bundle_spec(version: BundleVersion) -> BundleSpec:
     spec = BundleSpec(
         code=version.bundle.code,
         name=version.name,
+        keywords=version.keywords,
         audience=version.audience,
         theme=version.theme,
         lead_department=version.lead_department.code,
@@ -278,6 +280,7 @@ def _question_rows(
 def write_item_content(version: ItemVersion, spec: ItemSpec) -> None:
     """Fill a new (unsaved) draft version and its child rows from a spec."""
     version.name = spec.name
+    version.keywords = list(spec.keywords)
     version.item_type = spec.type
     version.service_objects = list(spec.service_objects)
     version.statutory_limit = spec.statutory_limit.days
@@ -361,6 +364,7 @@ def write_item_content(version: ItemVersion, spec: ItemSpec) -> None:
 def write_bundle_content(version: BundleVersion, spec: BundleSpec) -> None:
     items = {i.code: i for i in ServiceItem.objects.filter(code__in=spec.member_codes())}
     version.name = spec.name
+    version.keywords = list(spec.keywords)
     version.audience = spec.audience
     version.theme = spec.theme
     version.lead_department = Department.objects.get(code=spec.lead_department)

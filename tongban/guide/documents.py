@@ -14,6 +14,11 @@ from tongban.catalog.spec import BundleSpec, ItemSpec, QuestionSpec
 from tongban.catalog.store import published_bundle_specs, published_item_specs
 from tongban.core.models import Department
 
+# Everyday names (俗称) are names people use for the thing itself (疫苗本 for 预防接种证): they
+# count nearly as much as the official name, a little less because each is one of several
+# ways of saying it. They name the thing, so they are part of its title (see GuideDoc).
+KEYWORD_WEIGHT = 3
+
 BUNDLE = "bundle"
 ITEM = "item"
 # Whom a document serves: a bundle's audience; an item's service objects (自然人 only →
@@ -27,11 +32,16 @@ class GuideDoc:
     kind: str  # BUNDLE | ITEM
     code: str
     name: str
-    # (text, weight) pairs; the first field is always the name.
+    # (text, weight) pairs; the first field is always the name. Everyday names are not
+    # here but in `aliases`.
     fields: tuple[tuple[str, int], ...]
-    # The words that name the thing itself (name, theme, result): a query that matches an
+    # The words that name the thing itself (name, result or theme): a query that matches an
     # item only through these of its bundle's words is asking for the bundle (see search).
     title: tuple[str, ...]
+    # Everyday names (俗称) from the catalog. The index adds them to the title too, but
+    # counts each of their distinct words once (×KEYWORD_WEIGHT) and leaves their lone
+    # characters out of the title (开 of 开饭店): see index.build_index.
+    aliases: tuple[str, ...] = ()
     members: tuple[str, ...] = ()  # a bundle's item codes
     audience: str = ""  # PERSON | COMPANY | "" (both)
 
@@ -55,6 +65,7 @@ def item_doc(spec: ItemSpec, department: str) -> GuideDoc:
             (spec.accept_conditions[:300], 1),
         ),
         title=(spec.name, spec.result.name),
+        aliases=tuple(spec.keywords),
         audience=_item_audience(spec),
     )
 
@@ -80,6 +91,7 @@ def bundle_doc(spec: BundleSpec, member_names: list[str], department: str) -> Gu
             (" ".join(_question_text(q) for q in spec.questions), 1),
         ),
         title=(spec.name, spec.theme),
+        aliases=tuple(spec.keywords),
         members=tuple(spec.member_codes()),
         audience=spec.audience,
     )

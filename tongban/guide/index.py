@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 import bm25s
 import numpy as np
 
-from .documents import BUNDLE, COMPANY, GuideDoc, published_documents
+from .documents import BUNDLE, COMPANY, KEYWORD_WEIGHT, GuideDoc, published_documents
 from .models import GuideState, Synonym
-from .tokens import Segmenter, cjk_chars, normalize
+from .tokens import PERSON_WORDS, Segmenter, cjk_chars, normalize
 from .typos import MAX_CHARS, Homophones
 
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every build at DEBUG
@@ -36,6 +36,7 @@ B = 0.5
 # Weight of the title-only index (name, result or theme) next to the whole document: a
 # person who says 低保 means 最低生活保障审核确认, not every item that mentions 低保 somewhere.
 TITLE_BOOST = 1.0
+_PERSON_WORDS = frozenset(PERSON_WORDS)
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,16 @@ def active_synonyms() -> list[SynonymEntry]:
     return [SynonymEntry(s.phrase, tuple(s.term_list())) for s in rows]
 
 
+def _alias_terms(segmenter: Segmenter, alias: str) -> list[str]:
+    """The terms of one everyday name without the words for a person and, when the name has
+    words of two characters or more, without its lone characters (see build_index). A name
+    jieba knows no word of (狗证) keeps its characters: they are all there is to match."""
+    terms = segmenter.terms(alias)
+    if any(len(t) > 1 for t in terms):
+        terms = [t for t in terms if len(t) > 1]
+    return [t for t in terms if t not in _PERSON_WORDS]
+
+
 def build_index(
     docs: list[GuideDoc], synonyms: list[SynonymEntry], token: str | None = None
 ) -> GuideIndex:
@@ -102,13 +113,27 @@ def build_index(
         terms: list[str] = []
         for text, weight in doc.fields:
             terms.extend(segmenter.terms(text) * weight)
+        # Everyday names: each distinct word once, so that five names with 医保 in them do not
+        # make the document five times about 医保, and without the words for the person
+        # (孩子 of 生孩子: who asks, not what for). A lone character beside words (开 of
+        # 开饭店, 车 of 殡葬车) is grammar or a fragment, not a name: it is left out (the
+        # one-character query still reads it, below). A word the title has already is not
+        # added to the title twice.
         title_text = " ".join(doc.title)
-        terms.extend(sorted({CHAR_PREFIX + c for c in cjk_chars(title_text)}))
-        corpus.append(terms or [EMPTY])
         title_terms = segmenter.terms(title_text)
-        title_corpus.append(title_terms + sorted({CHAR_PREFIX + c for c in cjk_chars(title_text)}))
+        alias_terms = list(
+            dict.fromkeys(t for alias in doc.aliases for t in _alias_terms(segmenter, alias))
+        )
+        terms.extend(alias_terms * KEYWORD_WEIGHT)
+        alias_words = [t for t in alias_terms if len(t) > 1 and t not in title_terms]
+        # One-character queries (丧) read the characters of the everyday names as well.
+        chars = sorted({CHAR_PREFIX + c for c in cjk_chars(" ".join((*doc.title, *doc.aliases)))})
+        terms.extend(chars)
+        corpus.append(terms or [EMPTY])
+        title_corpus.append(title_terms + alias_words + chars)
         titles.append(frozenset(title_corpus[-1]))
         title_words.update(title_terms)
+        title_words.update(alias_words)
         title_words.update(segmenter.words_in(normalize(title_text), MAX_CHARS))
         if doc.kind == BUNDLE:
             for code in doc.members:

@@ -38,6 +38,14 @@ _STOPWORD_TEXT = """
 """
 STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
+# The words for a person (我, family): who asks, not what they ask for. The index leaves
+# them out of everyday names (孩子 of 生孩子), which would otherwise pull every story about
+# a child; with life stages they mark a person's own story (search.PERSON_MARKERS).
+PERSON_WORDS = (
+    "我", "本人", "孩子", "小孩", "儿子", "女儿", "宝宝", "娃", "老人", "父亲", "母亲",
+    "爸", "妈", "老婆", "老公", "爷爷", "奶奶",
+)  # fmt: skip
+
 _KEEP = re.compile(r"[0-9a-z\u3400-\u9fff]")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _SPACE = re.compile(r"\s+")

@@ -18,11 +18,14 @@ from tongban.core.errors import DomainError
 from ..actions import catalog_publish_bundle, catalog_start_bundle_draft, lint_bundle_version
 from ..enums import VersionStatus
 from ..models import Bundle, BundleEdge, BundleMember, BundleQuestion, BundleVersion
+from ..spec import KEYWORDS_LABEL
 from ..store import bundle_spec, bundle_versions_with_content
 from .common import (
+    KEYWORD_SEPARATOR,
     CatalogAuditedAdmin,
     DraftChildInline,
     DraftStackedInline,
+    KeywordsField,
     VersionAdmin,
     VersionListInline,
     actor,
@@ -176,10 +179,20 @@ class BundleVersionForm(forms.ModelForm):
         help_text="按顺序用“→”连接，如 一窗受理→并联审批→统一出件；留空则按各事项自己的环节。",
         widget=forms.TextInput(attrs={"size": 60}),
     )
+    keywords = KeywordsField()
 
     class Meta:
         model = BundleVersion
-        fields = ["bundle", "name", "audience", "theme", "lead_department", "description", "steps"]
+        fields = [
+            "bundle",
+            "name",
+            "keywords",
+            "audience",
+            "theme",
+            "lead_department",
+            "description",
+            "steps",
+        ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -213,9 +226,12 @@ class BundleVersionAdmin(VersionAdmin):
     search_fields = ["bundle__code", "name"]
     list_select_related = ["bundle"]
     inlines = [BundleQuestionInline, BundleMemberInline, BundleEdgeInline]
-    readonly_displays = {"steps": "steps_text"}
+    readonly_displays = {"steps": "steps_text", "keywords": "keyword_labels"}
     fieldsets = [
-        ("一件事", {"fields": ["bundle", "number", "status", "name", "audience", "theme"]}),
+        (
+            "一件事",
+            {"fields": ["bundle", "number", "status", "name", "keywords", "audience", "theme"]},
+        ),
         ("牵头与流程", {"fields": ["lead_department", "description", "steps"]}),
         ("记录", {"fields": ["created_at", "published_at", "published_by"]}),
     ]
@@ -227,3 +243,7 @@ class BundleVersionAdmin(VersionAdmin):
     @admin.display(description="联办环节")
     def steps_text(self, obj: BundleVersion) -> str:
         return STEP_SEPARATOR.join(obj.steps) or "—"
+
+    @admin.display(description=KEYWORDS_LABEL)
+    def keyword_labels(self, obj: BundleVersion) -> str:
+        return KEYWORD_SEPARATOR.join(obj.keywords) or "—"

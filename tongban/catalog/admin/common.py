@@ -32,8 +32,44 @@ from tongban.core.validation_messages import chinese_message
 from ..actions import LintFailed, changed_fields
 from ..enums import VersionStatus
 from ..lint import LintProblem
+from ..spec import KEYWORD_MAX_CHARS, KEYWORDS_LABEL, MAX_KEYWORDS, check_keywords
 
 EDIT_PERMISSION = "catalog.edit_catalog"
+
+KEYWORD_SEPARATOR = "、"
+_KEYWORD_SPLIT = re.compile(r"[、,，;；\n]+")
+
+
+class KeywordsField(forms.CharField):
+    """The everyday names (俗称) of an item or a bundle as one line of text, separated by
+    “、” (commas and new lines are read too), checked by the same rule as catalog files."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("label", KEYWORDS_LABEL)
+        kwargs.setdefault("required", False)
+        kwargs.setdefault(
+            "help_text",
+            f"群众、窗口和12345常用的叫法，用“、”分隔，如 疫苗本、接种本；"
+            f"每个不超过{KEYWORD_MAX_CHARS}个字，最多{MAX_KEYWORDS}个。智能导办按它们查找。",
+        )
+        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 2, "cols": 60}))
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return KEYWORD_SEPARATOR.join(str(v) for v in value)
+        return value
+
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
+        if isinstance(value, list):
+            parts = value
+        else:
+            parts = [p.strip() for p in _KEYWORD_SPLIT.split(str(value or "")) if p.strip()]
+        try:
+            return list(check_keywords(parts))
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from None
+
 
 WHEN_HELP = (
     'JSONLogic 条件，如 {"==": [{"var": "married"}, "yes"]}；'

@@ -19,11 +19,14 @@ from tongban.core.errors import DomainError
 from ..actions import catalog_publish_item, catalog_start_item_draft, lint_item_version
 from ..enums import Delivery, ServiceObject, VersionStatus
 from ..models import Fee, FormField, ItemQuestion, ItemVersion, Material, ReviewStep, ServiceItem
+from ..spec import KEYWORDS_LABEL
 from ..store import item_spec, item_versions_with_content
 from .common import (
+    KEYWORD_SEPARATOR,
     CatalogAuditedAdmin,
     DraftChildInline,
     DraftStackedInline,
+    KeywordsField,
     VersionAdmin,
     VersionListInline,
     actor,
@@ -214,12 +217,14 @@ class ItemVersionForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
+    keywords = KeywordsField()
 
     class Meta:
         model = ItemVersion
         fields = [
             "item",
             "name",
+            "keywords",
             "item_type",
             "service_objects",
             "statutory_limit",
@@ -273,9 +278,26 @@ class ItemVersionAdmin(VersionAdmin):
     list_select_related = ["item"]
     autocomplete_fields = ["item"]
     inlines = [MaterialInline, ItemQuestionInline, FormFieldInline, ReviewStepInline, FeeInline]
-    readonly_displays = {"service_objects": "service_object_labels", "delivery": "delivery_labels"}
+    readonly_displays = {
+        "service_objects": "service_object_labels",
+        "delivery": "delivery_labels",
+        "keywords": "keyword_labels",
+    }
     fieldsets = [
-        ("事项", {"fields": ["item", "number", "status", "name", "item_type", "service_objects"]}),
+        (
+            "事项",
+            {
+                "fields": [
+                    "item",
+                    "number",
+                    "status",
+                    "name",
+                    "keywords",
+                    "item_type",
+                    "service_objects",
+                ]
+            },
+        ),
         (
             "办结时限",
             {
@@ -326,3 +348,7 @@ class ItemVersionAdmin(VersionAdmin):
     @admin.display(description="送达方式")
     def delivery_labels(self, obj: ItemVersion) -> str:
         return _labels(Delivery.choices, obj.delivery)
+
+    @admin.display(description=KEYWORDS_LABEL)
+    def keyword_labels(self, obj: ItemVersion) -> str:
+        return KEYWORD_SEPARATOR.join(obj.keywords) or "—"

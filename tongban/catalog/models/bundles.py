@@ -34,6 +34,8 @@ class BundleVersion(VersionedContent):
         Bundle, verbose_name="一件事", on_delete=models.CASCADE, related_name="versions"
     )
     name = models.CharField("名称", max_length=100)
+    # Everyday names (俗称/常用说法), a list of short strings: see catalog.spec.check_keywords.
+    keywords = models.JSONField("俗称/常用说法", default=list, blank=True)
     audience = models.CharField("服务对象", max_length=16, choices=Audience.choices)
     theme = models.CharField("主题", max_length=50, blank=True)
     lead_department = models.ForeignKey(

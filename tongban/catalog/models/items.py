@@ -63,6 +63,8 @@ class ItemVersion(VersionedContent):
         ServiceItem, verbose_name="事项", on_delete=models.CASCADE, related_name="versions"
     )
     name = models.CharField("事项名称", max_length=200)
+    # Everyday names (俗称/常用说法), a list of short strings: see catalog.spec.check_keywords.
+    keywords = models.JSONField("俗称/常用说法", default=list, blank=True)
     item_type = models.CharField("事项类型", max_length=2, choices=ItemType.choices)
     service_objects = models.JSONField("服务对象", default=list)
     statutory_limit = models.PositiveIntegerField("法定办结时限")
