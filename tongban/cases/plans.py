@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tongban.catalog.models import Bundle, ServiceItem
+from django.db.models import Q
+
 from tongban.catalog.plan import Plan
 from tongban.catalog.queries import NotInCatalog
 from tongban.catalog.spec import ItemSpec
-from tongban.catalog.store import published_bundle_specs, published_item_specs
+from tongban.catalog.store import published_bundle_versions, published_item_pins
 from tongban.core.errors import DomainError
-from tongban.core.models import Department, DepartmentKind, Region
+from tongban.core.models import Department, DepartmentKind
+
+# Province, city, county, town, village: the levels of Region.parent (core/models/region.py).
+REGION_DEPTH = 5
 
 
 @dataclass(frozen=True)
@@ -34,25 +38,16 @@ def resolve_plan(bundle: str | None, item: str | None) -> ResolvedPlan:
         raise DomainError("bad_request", "请指定一件事（bundle）或单个事项（item）之一", 400)
     bundle_version_id = None
     if bundle:
-        found = Bundle.objects.filter(code=bundle, published__isnull=False).values_list(
-            "published_id", flat=True
-        )
-        bundle_version_id = next(iter(found), None)
-        specs = published_bundle_specs([bundle])
-        if bundle_version_id is None or bundle not in specs:
+        found = published_bundle_versions([bundle])
+        if bundle not in found:
             raise NotInCatalog("已发布的一件事", str(bundle))
-        bundle_spec = specs[bundle]
+        bundle_spec, bundle_version_id = found[bundle]
         codes = bundle_spec.member_codes()
     else:
         codes = [str(item)]
-    rows = ServiceItem.objects.filter(code__in=codes, published__isnull=False).values_list(
-        "code", "pk", "published_id", "department_id"
-    )
-    item_specs = published_item_specs(codes)
     items = {
-        code: PinnedItem(pk, version_id, department_id, item_specs[code])
-        for code, pk, version_id, department_id in rows
-        if code in item_specs
+        code: PinnedItem(item_id, version_id, department_id, spec)
+        for code, (spec, item_id, version_id, department_id) in published_item_pins(codes).items()
     }
     if bundle:
         missing = [c for c in codes if c not in items]
@@ -68,15 +63,17 @@ def resolve_plan(bundle: str | None, item: str | None) -> ResolvedPlan:
 
 def service_centre_for(department_id: int) -> Department | None:
     """The service centre that receives online applications for a department's items: the
-    centre of the department's region, else of the nearest region above it."""
-    department = Department.objects.select_related("region").get(pk=department_id)
-    centres = {
-        c.region_id: c
-        for c in Department.objects.filter(kind=DepartmentKind.SERVICE_CENTER, is_active=True)
-    }
-    region: Region | None = department.region
-    while region is not None:
-        if region.code in centres:
-            return centres[region.code]
-        region = region.parent
-    return None
+    centre of the department's region, else of the nearest region above it. One query: the
+    region and its ancestors are subqueries, and within one line of descent a region's
+    code sorts after its ancestors' (430602 > 430600 > 430000), so the nearest comes first."""
+    department = Department.objects.filter(pk=department_id)
+    lineage = Q()
+    path = "region"
+    for _ in range(REGION_DEPTH):
+        lineage |= Q(region_id__in=department.values(f"{path}_id"))
+        path += "__parent"
+    return (
+        Department.objects.filter(lineage, kind=DepartmentKind.SERVICE_CENTER, is_active=True)
+        .order_by("-region_id")
+        .first()
+    )

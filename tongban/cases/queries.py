@@ -150,7 +150,9 @@ class BundleStatus:
     provisional: bool
 
 
-def bundle_statuses(groups: list[list[Case]]) -> list[BundleStatus]:
+def bundle_statuses(
+    groups: list[list[Case]], cal: WorkCalendar | None = None
+) -> list[BundleStatus]:
     """The status of each application (given as its cases): a constant number of queries
     however many applications — the dependency edges once, the calendar once, the pinned
     item specs of the not-yet-accepted cases once."""
@@ -166,12 +168,12 @@ def bundle_statuses(groups: list[list[Case]]) -> list[BundleStatus]:
     unstarted = {c.item_version_id for c in cases if c.promised_due is None}
     specs = pinned_item_specs(unstarted) if unstarted else {}
     days = {pk: promised_working_days(spec) for pk, spec in specs.items()}
-    cal, today = current_calendar(), timezone.localdate()
+    cal, today = cal or current_calendar(), timezone.localdate()
     return [_status(group, links, days, cal, today) for group in groups]
 
 
-def bundle_status(cases: list[Case]) -> BundleStatus:
-    return bundle_statuses([cases])[0]
+def bundle_status(cases: list[Case], cal: WorkCalendar | None = None) -> BundleStatus:
+    return bundle_statuses([cases], cal)[0]
 
 
 def _status(

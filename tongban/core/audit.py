@@ -65,11 +65,15 @@ def record_event(
 ) -> AuditEvent:
     """Append one event. Call it inside the transaction that makes the change it records."""
     context = current_request_context()
-    with transaction.atomic():
-        AuditChainHead.objects.get_or_create(
-            chain=chain, defaults={"last_seq": 0, "last_hash": GENESIS_HASH}
-        )
-        head = AuditChainHead.objects.select_for_update().get(chain=chain)
+    # No savepoint: an event that cannot be written must fail the change it records, so
+    # there is nothing to roll back to; two statements fewer per change.
+    with transaction.atomic(savepoint=False):
+        head = AuditChainHead.objects.select_for_update().filter(chain=chain).first()
+        if head is None:
+            AuditChainHead.objects.get_or_create(
+                chain=chain, defaults={"last_seq": 0, "last_hash": GENESIS_HASH}
+            )
+            head = AuditChainHead.objects.select_for_update().get(chain=chain)
         # Round-trip through JSON so the hash is computed on exactly what the database
         # will give back (tuples become lists, dates must already be strings).
         event = AuditEvent(
