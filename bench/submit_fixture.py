@@ -15,6 +15,9 @@ the plan is one of:
 - `school_enrolment` (教育入学一件事): the enrolment-morning surge of the load profile.
 The materials are uploaded once per account; every submission references the same uploads,
 as a citizen re-using a file from their material library does.
+
+The output: {"applicants": [{"username", "token", "bodies": {bundle: body}}], "staff":
+{username: token}} (staff tokens for `--staff approver-yy-renshe,…`, existing accounts).
 """
 
 from __future__ import annotations
@@ -153,16 +156,31 @@ def prepare(accounts: int, bundles: list[str]) -> list[dict[str, Any]]:
     return rows
 
 
+def staff_tokens(usernames: list[str]) -> dict[str, str]:
+    """API tokens for existing staff accounts (the steady profile's approvers)."""
+    tokens = {}
+    for username in usernames:
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            raise SystemExit(f"no account {username!r}")
+        tokens[username] = _create_token(user)[0]
+    return tokens
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--accounts", type=int, default=200)
     parser.add_argument("--bundles", default="newborn,school_enrolment")
+    parser.add_argument("--staff", default="", help="staff usernames, comma-separated")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
-    rows = prepare(args.accounts, args.bundles.split(","))
+    fixture = {
+        "applicants": prepare(args.accounts, args.bundles.split(",")),
+        "staff": staff_tokens([u for u in args.staff.split(",") if u]),
+    }
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
-    print(f"{len(rows)} applicants → {args.out}")
+    args.out.write_text(json.dumps(fixture, ensure_ascii=False), encoding="utf-8")
+    print(f"{len(fixture['applicants'])} applicants, {len(fixture['staff'])} staff → {args.out}")
 
 
 if __name__ == "__main__":

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db import connection
 
 from tongban.catalog.plan import Plan
 from tongban.catalog.queries import NotInCatalog
 from tongban.catalog.spec import ItemSpec
 from tongban.catalog.store import published_bundle_versions, published_item_pins
 from tongban.core.errors import DomainError
-from tongban.core.models import Department, DepartmentKind
-
-# Province, city, county, town, village: the levels of Region.parent (core/models/region.py).
-REGION_DEPTH = 5
+from tongban.core.models import Department, DepartmentKind, Region
 
 
 @dataclass(frozen=True)
@@ -61,19 +58,28 @@ def resolve_plan(bundle: str | None, item: str | None) -> ResolvedPlan:
     return ResolvedPlan(Plan.for_item(pinned.spec), None, pinned.item_id, items)
 
 
-def service_centre_for(department_id: int) -> Department | None:
-    """The service centre that receives online applications for a department's items: the
-    centre of the department's region, else of the nearest region above it. One query: the
-    region and its ancestors are subqueries, and within one line of descent a region's
-    code sorts after its ancestors' (430602 > 430600 > 430000), so the nearest comes first."""
-    department = Department.objects.filter(pk=department_id)
-    lineage = Q()
-    path = "region"
-    for _ in range(REGION_DEPTH):
-        lineage |= Q(region_id__in=department.values(f"{path}_id"))
-        path += "__parent"
-    return (
-        Department.objects.filter(lineage, kind=DepartmentKind.SERVICE_CENTER, is_active=True)
-        .order_by("-region_id")
-        .first()
-    )
+def service_centre_for(department_id: int) -> int | None:
+    """The service centre (its id) that receives online applications for a department's
+    items: the centre of the department's region, else of the nearest region above it.
+
+    One statement, written out: the ORM's version (a subquery per level) cost more to compile
+    than the rest of a submission's reads together (bench_submit.py's profile)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_SERVICE_CENTRE_SQL, [department_id, DepartmentKind.SERVICE_CENTER])
+        row = cursor.fetchone()
+    return int(row[0]) if row else None
+
+
+_SERVICE_CENTRE_SQL = f"""
+WITH RECURSIVE lineage(code, depth) AS (
+    SELECT region_id, 0 FROM {Department._meta.db_table} WHERE id = %s
+    UNION ALL
+    SELECT r.parent_id, l.depth + 1
+    FROM {Region._meta.db_table} r JOIN lineage l ON r.code = l.code
+    WHERE r.parent_id IS NOT NULL
+)
+SELECT d.id FROM {Department._meta.db_table} d JOIN lineage l ON d.region_id = l.code
+WHERE d.kind = %s AND d.is_active
+ORDER BY l.depth, d.id
+LIMIT 1
+"""

@@ -224,7 +224,7 @@ def _submit(
     application.status = ApplicationStatus.SUBMITTED
     if application.service_centre_id is None:
         lead = resolved.items[checklist.items[0].code].department_id
-        application.service_centre = service_centre_for(lead)
+        application.service_centre_id = service_centre_for(lead)
     # Numbers are taken last before the inserts: each holds its counter's row lock to the
     # end of the transaction, and every submission of the day queues on the application's.
     application.number, case_numbers = submission_numbers(
