@@ -60,8 +60,8 @@ def a_app(w: World) -> str:
 
 
 CASE_A_STAFF = frozenset({"approver_x", "clerk_x", "supervisor_city"})
-# 好差评 and 12345 are not region-scoped for supervisors (see test_access_matrix_pages.py).
-RECTIFICATION_A = frozenset({"approver_x", "supervisor_city", "supervisor_county"})
+# 好差评 is region-scoped for supervisors; 12345 is not (see test_access_matrix_pages.py).
+RECTIFICATION_A = frozenset({"approver_x", "supervisor_city"})
 STATS_STAFF = APPROVERS | SUPERVISORS
 PUBLIC = EVERYONE
 

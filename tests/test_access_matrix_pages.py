@@ -82,9 +82,10 @@ def draft(step: str = "") -> Url:
 # The staff who see case_a (X's case, received at centre X, in the city): its department's
 # approver, centre X's clerk and the city's supervisor — not the county's.
 CASE_A_STAFF = frozenset({"approver_x", "clerk_x", "supervisor_city"})
-# Rectifications and ratings: the rated unit and supervision. Supervisors are not scoped by
-# region for 好差评 and 12345 (tickets/queries.py: one region per deployment) — see the report.
-RECTIFICATION_A = frozenset({"approver_x", "supervisor_city", "supervisor_county"})
+# Rectifications and ratings: the rated unit and its region's supervision (X is a city
+# department: the county's supervisor does not see them). 12345 tickets are not scoped by
+# region (tickets/queries.py: the hotline and its supervision are one per prefecture).
+RECTIFICATION_A = frozenset({"approver_x", "supervisor_city"})
 UNIT_STAFF = CLERKS | APPROVERS | SUPERVISORS
 STATS_STAFF = APPROVERS | SUPERVISORS
 

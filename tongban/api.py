@@ -1,7 +1,8 @@
 """The REST API at /api/v1: one NinjaAPI, one error shape, token and session auth.
 
 Every error leaves as `{"error": "<code>", "detail": ...}` with a 4xx status for anything
-the caller can fix; bad input never becomes a 500.
+the caller can fix; bad input never becomes a 500. While the database cannot be reached
+the answer is 503 `database_unavailable` with Retry-After (tongban/core/db_unavailable.py).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.db import Error as DatabaseLayerError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Redoc
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
@@ -21,6 +23,7 @@ from tongban.catalog.api import router as catalog_router
 from tongban.core.api import router as core_router
 from tongban.core.api_auth import BearerTokenAuth
 from tongban.core.calendar_api import router as calendar_router
+from tongban.core.db_unavailable import is_database_unavailable, unavailable_response
 from tongban.core.errors import DomainError
 from tongban.core.validation_messages import chinese_message
 from tongban.feedback.api import router as feedback_router
@@ -49,6 +52,7 @@ DOCUMENTED_ERRORS = {
     404: "资源不存在，或不在调用者的可见范围内",
     409: "办件或工单的当前状态不允许此操作",
     422: "请求参数或请求体格式不正确",
+    503: "数据库暂时不可用（database_unavailable），请按 Retry-After 稍后用同一幂等键重试",
 }
 SECURED_ERRORS = {401: "需要登录或提供有效的访问令牌"}
 EXTRA_ERRORS = {
@@ -161,6 +165,15 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 @api.exception_handler(DomainError)
 def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     return error_response(request, exc.status, exc.code, exc.detail)
+
+
+@api.exception_handler(DatabaseLayerError)
+def on_database_error(request: HttpRequest, exc: DatabaseLayerError) -> HttpResponse:
+    # The database is away (restart, failover, refused connection): 503 + Retry-After, so
+    # clients retry with the same Idempotency-Key. Any other database error is a bug: 500.
+    if is_database_unavailable(exc):
+        return unavailable_response(request, exc, error_response)
+    return on_unexpected(request, exc)
 
 
 @api.exception_handler(Exception)

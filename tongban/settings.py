@@ -112,6 +112,9 @@ MIDDLEWARE = [
     "tongban.core.security_headers.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "tongban.core.middleware.RequestContextMiddleware",
+    # Database away (restart, failover, refused connection): 503 + Retry-After instead of
+    # a 500. Above the session middleware so a failing session load or save is caught too.
+    "tongban.core.db_unavailable.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -14,6 +14,7 @@ from pydantic import Field
 from tongban.core.api_auth import api_user as _user
 from tongban.core.errors import DomainError
 from tongban.core.models import Role, User
+from tongban.core.workcalendar import current_calendar
 
 from .actions.dispatch import perform_action
 from .actions.reads import case_view_personal_data
@@ -21,7 +22,7 @@ from .actions.submit import application_submit
 from .actions.uploads import upload_material
 from .enums import ActingAs, ApplicantKind, Channel
 from .inputs import ApplicantInfo, ApplicationInput, MaterialChoice
-from .models import Case, Notice
+from .models import Application, Case, Notice
 from .notices import notice_pdf_bytes
 from .permissions import can_view_application, can_view_case, staff_role, visible_cases
 from .queries import application_by_number, bundle_status, case_history, case_page, cases_of
@@ -115,10 +116,10 @@ def create_upload(request: HttpRequest, file: File[UploadedFile]) -> dict[str, A
     }
 
 
-def _application_response(number: str) -> dict[str, Any]:
-    application = application_by_number(number)
+def _application_response(application: Application) -> dict[str, Any]:
+    cal = current_calendar()  # one snapshot for the bundle's status and every case
     cases = cases_of(application)
-    return application_dict(application, cases, bundle_status(cases))
+    return application_dict(application, cases, bundle_status(cases, cal=cal), cal)
 
 
 @router.post(
@@ -134,7 +135,7 @@ def submit_application(request: HttpRequest, body: ApplicationIn) -> Status[dict
     application = application_submit(
         user, applying_role(user), body.to_input(), idempotency_key=key
     )
-    return Status(201, _application_response(application.number or ""))
+    return Status(201, _application_response(application))
 
 
 @router.get("/applications/{number}", summary="申请详情：各办件的状态、部门、期限、预警")
@@ -142,7 +143,7 @@ def get_application(request: HttpRequest, number: str) -> dict[str, Any]:
     application = application_by_number(number)
     if not can_view_application(_user(request), application):
         raise DomainError("not_found", f"申请“{number}”不存在", 404)
-    return _application_response(number)
+    return _application_response(application)
 
 
 class CaseFilter(Schema):

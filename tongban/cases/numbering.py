@@ -32,19 +32,31 @@ def take_numbers(scope: str, day: datetime.date, count: int = 1) -> range:
     return range(last - count + 1, last + 1)
 
 
+def take_numbers_of(scopes: list[str], day: datetime.date) -> dict[str, int]:
+    """One number of each scope on `day`, in one statement (a bundle's cases). Scopes are
+    locked in sorted order, so two submissions of overlapping bundles cannot deadlock."""
+    ordered = sorted(set(scopes))
+    values = ", ".join(["(%s, %s, 1)"] * len(ordered))
+    sql = (
+        f"INSERT INTO {_TABLE} (scope, day, last) VALUES {values} "
+        f"ON CONFLICT (scope, day) DO UPDATE SET last = {_TABLE}.last + EXCLUDED.last "
+        "RETURNING scope, last"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [value for scope in ordered for value in (scope, day)])
+        return {scope: int(last) for scope, last in cursor.fetchall()}
+
+
 def format_number(prefix: str, day: datetime.date, serial: int) -> str:
     return f"{prefix}{day:%Y%m%d}{serial:04d}"
 
 
-def case_number(item_code: str, day: datetime.date) -> str:
-    serial = take_numbers(f"case:{item_code}", day)[0]
-    return format_number(item_code, day, serial)
-
-
-def application_number(day: datetime.date) -> str:
+def submission_numbers(item_codes: list[str], day: datetime.date) -> tuple[str, dict[str, str]]:
+    """The application's number and, per item code, its new case's number: one statement."""
+    serials = take_numbers_of(["application", *(f"case:{code}" for code in item_codes)], day)
     # "SQ" (申请) keeps application numbers visibly apart from case numbers.
-    serial = take_numbers("application", day)[0]
-    return f"SQ{day:%Y%m%d}{serial:06d}"
+    number = f"SQ{day:%Y%m%d}{serials['application']:06d}"
+    return number, {code: format_number(code, day, serials[f"case:{code}"]) for code in item_codes}
 
 
 def notice_number(department_short: str, kind_letter: str, day: datetime.date) -> str:

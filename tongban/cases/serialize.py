@@ -7,7 +7,7 @@ from typing import Any
 from django.utils import timezone
 
 from tongban.core.models import AuditEvent
-from tongban.core.workcalendar import current_calendar
+from tongban.core.workcalendar import WorkCalendar, current_calendar
 
 from .enums import NATIONAL_STATE, PLAIN_WORDS, CaseState
 from .models import Application, ApplicationMaterial, Case, Notice
@@ -46,9 +46,9 @@ def case_summary(case: Case, warning: str | None = None) -> dict[str, Any]:
     }
 
 
-def summaries(cases: list[Case]) -> list[dict[str, Any]]:
+def summaries(cases: list[Case], cal: WorkCalendar | None = None) -> list[dict[str, Any]]:
     """Summaries of many cases with one calendar snapshot (no query per row)."""
-    today, cal = timezone.localdate(), current_calendar()
+    today, cal = timezone.localdate(), cal or current_calendar()
     return [case_summary(c, case_warning(c, today, cal)) for c in cases]
 
 
@@ -116,7 +116,10 @@ def material_dict(material: ApplicationMaterial) -> dict[str, Any]:
 
 
 def application_dict(
-    application: Application, cases: list[Case], status: BundleStatus
+    application: Application,
+    cases: list[Case],
+    status: BundleStatus,
+    cal: WorkCalendar | None = None,
 ) -> dict[str, Any]:
     return {
         "number": application.number,
@@ -132,5 +135,5 @@ def application_dict(
         "bundle_status": status.label,
         "bundle_due": _date(status.due),
         "bundle_due_provisional": status.provisional,
-        "cases": summaries(cases),
+        "cases": summaries(cases, cal),
     }

@@ -221,22 +221,61 @@ def _current_specs(
 ) -> dict[str, Any]:
     """Code → spec of each owner's published version: one query when all are cached
     (published versions never change), else the missing ones are loaded with their content."""
+    return {code: spec for code, (spec, _) in _current(owners, cache, load, codes).items()}
+
+
+def _current(
+    owners: Any,
+    cache: dict[tuple[int, Any], Any],
+    load: Any,
+    codes: Iterable[str] | None,
+    extra: tuple[str, ...] = (),
+) -> dict[str, tuple[Any, tuple[Any, ...]]]:
+    """Code → (spec, (published version id, *extra owner columns)) in the same one query."""
     current = owners.filter(published__isnull=False)
     if codes is not None:
         current = current.filter(code__in=list(codes))
-    result: dict[str, Any] = {}
-    missing: list[int] = []
-    for code, version_id, published_at in current.values_list(
-        "code", "published_id", "published__published_at"
+    found: dict[str, tuple[Any, tuple[Any, ...]]] = {}
+    missing: dict[str, tuple[Any, ...]] = {}  # code → row, for versions not yet cached
+    for code, version_id, published_at, *values in current.values_list(
+        "code", "published_id", "published__published_at", *extra
     ):
+        row = (version_id, *values)
         cached = cache.get((version_id, published_at))
         if cached is not None:
-            result[code] = cached
+            found[code] = (cached, row)
         else:
-            missing.append(version_id)
-    for spec in load(missing) if missing else []:
-        result[spec.code] = spec
-    return result
+            missing[code] = row
+    for spec in load([row[0] for row in missing.values()]) if missing else []:
+        found[spec.code] = (spec, missing[spec.code])
+    return found
+
+
+def published_bundle_versions(codes: Iterable[str]) -> dict[str, tuple[BundleSpec, int]]:
+    """Code → (spec, published version id) of the given bundles, in one query when cached."""
+    return {
+        code: (spec, row[0])
+        for code, (spec, row) in _current(
+            Bundle.objects,
+            _published_bundles,
+            lambda ids: [bundle_spec(v) for v in bundle_versions_with_content().filter(pk__in=ids)],
+            codes,
+        ).items()
+    }
+
+
+def published_item_pins(codes: Iterable[str]) -> dict[str, tuple[ItemSpec, int, int, int]]:
+    """Code → (spec, item id, published version id, department id), one query when cached."""
+    return {
+        code: (spec, item_id, version_id, department_id)
+        for code, (spec, (version_id, item_id, department_id)) in _current(
+            ServiceItem.objects,
+            _published_items,
+            lambda ids: [item_spec(v) for v in item_versions_with_content().filter(pk__in=ids)],
+            codes,
+            ("pk", "department_id"),
+        ).items()
+    }
 
 
 def published_item_specs(codes: Iterable[str] | None = None) -> dict[str, ItemSpec]:

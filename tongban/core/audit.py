@@ -65,7 +65,9 @@ def record_event(
 ) -> AuditEvent:
     """Append one event. Call it inside the transaction that makes the change it records."""
     context = current_request_context()
-    with transaction.atomic():
+    # No savepoint: an event that cannot be written must fail the change it records, so
+    # there is nothing to roll back to (two statements fewer per change when nested).
+    with transaction.atomic(savepoint=False):
         # Lock the head first: it exists for every chain but a new one's first event, so the
         # usual append is three statements (lock, insert, update). A missing head is created
         # (get_or_create survives a concurrent creator) and then locked like any other.

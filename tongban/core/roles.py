@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.db.models import Q
+
 from .models import Role, User
 
 # Staff roles first (a clerk who is also a citizen works at the window), then the public.
@@ -32,3 +34,26 @@ def unit_ids(user: User) -> set[int]:
         for a in roles.get(role, [])
         if a.department_id is not None
     }
+
+
+def supervised_prefixes(user: User) -> list[str] | None:
+    """Region prefixes of the user's supervisor assignments; None means everywhere."""
+    assignments = user.assignments_by_role().get(Role.SUPERVISOR, [])
+    if any(a.region is None for a in assignments):
+        return None
+    return [a.region.code_prefix() for a in assignments if a.region is not None]
+
+
+def supervised_units(user: User, department: str = "department") -> Q | None:
+    """The rows a supervisor oversees through their `department` relation: those of the
+    departments in the supervisor's regions (a county's supervisor: that county's units),
+    Q() for an assignment without a region (everywhere); None for anyone else."""
+    if not user.has_role(Role.SUPERVISOR):
+        return None
+    prefixes = supervised_prefixes(user)
+    if prefixes is None:
+        return Q()
+    scope = Q(pk__in=[])
+    for prefix in prefixes:
+        scope |= Q(**{f"{department}__region__code__startswith": prefix})
+    return scope

@@ -19,6 +19,7 @@ from tongban.cases.permissions import is_applicant
 from tongban.core.audit import record_event
 from tongban.core.errors import DomainError
 from tongban.core.models import Department, Role, User
+from tongban.core.roles import supervised_units
 from tongban.core.workcalendar import add_working_days
 
 from .enums import (
@@ -318,8 +319,11 @@ def rectification_review_appeal(
     """The supervisor's review: upheld, the rating no longer counts as 差评; rejected, the
     department must rectify after all (the deadline is not extended)."""
     decision = _required(decision, "复核意见")
-    if not actor.has_role(Role.SUPERVISOR):
+    supervised = supervised_units(actor)
+    if supervised is None:
         raise DomainError("forbidden", "只有效能监督人员可以复核申诉", 403)
+    if not Rectification.objects.filter(supervised, pk=pk).exists():
+        raise DomainError("forbidden", "该整改单位不在您监督的地区", 403)
     with transaction.atomic():
         rectification = _lock(pk)
         action = "uphold_appeal" if uphold else "reject_appeal"

@@ -25,7 +25,6 @@ from .actions import (
     rectification_review_appeal,
 )
 from .metrics import GROUPINGS, in_period, rating_figures, rating_totals
-from .models import Rating
 from .queries import overdue, visible_ratings, visible_rectifications
 from .serialize import rating_dict, rectification_dict
 
@@ -88,7 +87,7 @@ def rating_figures_api(request: HttpRequest, filters: Query[FiguresFilter]) -> d
         raise DomainError("forbidden", "只有效能监督人员可以查看统计", 403)
     if filters.by not in GROUPINGS:
         raise DomainError("bad_request", f"by 须为 {' / '.join(GROUPINGS)}", 400)
-    ratings = in_period(Rating.objects.all(), filters.start, filters.end)
+    ratings = in_period(visible_ratings(user), filters.start, filters.end)
     return {
         "basic_counts_as_satisfied": settings.TONGBAN_SATISFIED_INCLUDES_BASIC,
         "totals": rating_totals(ratings).as_dict(),

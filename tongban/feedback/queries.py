@@ -9,8 +9,8 @@ from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 
 from tongban.cases.models import Application
 from tongban.cases.models import Case as CaseRecord
-from tongban.core.models import Role, User
-from tongban.core.roles import unit_ids
+from tongban.core.models import User
+from tongban.core.roles import supervised_units, unit_ids
 
 from .actions import RATABLE_AT_COMPLETION
 from .enums import Stage
@@ -18,21 +18,25 @@ from .models import Rating, Rectification
 from .transitions import OPEN_STATES
 
 
+def _scope(user: User, own: Q) -> Q:
+    """Staff see their units' rows, a supervisor those of the units in their regions (a
+    county's supervisor not the city's), everybody what `own` gives them."""
+    scope = Q(department_id__in=unit_ids(user)) | own
+    supervised = supervised_units(user)
+    return scope | supervised if supervised is not None else scope
+
+
 def visible_ratings(user: User) -> QuerySet[Rating]:
-    """A supervisor sees all; staff their units' ratings; a rater their own."""
+    """A supervisor sees their regions' ratings; staff their units'; a rater their own."""
     ratings = Rating.objects.select_related("department", "case", "application", "rater")
-    if user.has_role(Role.SUPERVISOR):
-        return ratings
-    return ratings.filter(Q(department_id__in=unit_ids(user)) | Q(rater=user))
+    return ratings.filter(_scope(user, Q(rater=user)))
 
 
 def visible_rectifications(user: User) -> QuerySet[Rectification]:
     rectifications = Rectification.objects.select_related(
         "department", "rating", "rating__case", "rating__application", "rating__rater"
     )
-    if user.has_role(Role.SUPERVISOR):
-        return rectifications
-    return rectifications.filter(Q(department_id__in=unit_ids(user)) | Q(rating__rater=user))
+    return rectifications.filter(_scope(user, Q(rating__rater=user)))
 
 
 def overdue(
@@ -76,13 +80,11 @@ def application_ratings(application: Application) -> list[Rating]:
 
 
 def unit_rectifications(user: User) -> QuerySet[Rectification]:
-    """The desk: the rectifications of the user's units; a supervisor's is every one."""
+    """The desk: the rectifications of the user's units; a supervisor's: their regions'."""
     rectifications = Rectification.objects.select_related(
         "department", "rating", "rating__case", "rating__application"
     )
-    if user.has_role(Role.SUPERVISOR):
-        return rectifications
-    return rectifications.filter(department_id__in=unit_ids(user))
+    return rectifications.filter(_scope(user, Q(pk__in=[])))
 
 
 def overdue_first(

@@ -37,8 +37,8 @@ from .actions import (
 from .enums import Level, RectificationState
 from .forms import DESK_FORMS, REVIEW_ACTIONS, PeriodForm, ReviewForm, form_errors
 from .metrics import in_period, rating_figures, rating_totals, satisfied_levels
-from .models import Rating, Rectification
-from .queries import overdue, overdue_first, unit_ids, unit_rectifications
+from .models import Rectification
+from .queries import overdue, overdue_first, unit_ids, unit_rectifications, visible_ratings
 from .transitions import OPEN_STATES, TRANSITIONS
 
 OVERDUE_SHOWN = 100
@@ -269,7 +269,7 @@ def supervise(request: HttpRequest) -> HttpResponse:
     start = end = None
     if period.is_bound and period.is_valid():
         start, end = period.cleaned_data.get("start"), period.cleaned_data.get("end")
-    ratings = in_period(Rating.objects.all(), start, end)
+    ratings = in_period(visible_ratings(user), start, end)
     scope = unit_rectifications(user)
     context = {
         "period": period,

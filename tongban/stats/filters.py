@@ -18,6 +18,7 @@ from tongban.catalog.models import Bundle
 from tongban.core.errors import DomainError
 from tongban.core.models import Department, Region, Role, User
 from tongban.core.models.region import region_level_for_code
+from tongban.core.roles import supervised_prefixes
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 3 * 366  # three years of days: the longest period one request may sum
@@ -99,14 +100,6 @@ def _department(raw: str | None) -> int | None:
     if not raw.isdigit() or not Department.objects.filter(pk=int(raw)).exists():
         raise DomainError("unknown_department", f"部门“{raw}”不存在", 400)
     return int(raw)
-
-
-def supervised_prefixes(user: User) -> list[str] | None:
-    """Region prefixes of the user's supervisor assignments; None means everywhere."""
-    assignments = user.assignments_by_role().get(Role.SUPERVISOR, [])
-    if any(a.region is None for a in assignments):
-        return None
-    return [a.region.code_prefix() for a in assignments if a.region is not None]
 
 
 def can_see_statistics(user: User) -> bool:

@@ -26,9 +26,10 @@ from tongban.catalog.models import Bundle
 from tongban.core.errors import DomainError
 from tongban.core.models import Department, Region, Role, User
 from tongban.core.rates import percent_text
+from tongban.core.roles import supervised_prefixes
 
 from .definitions import DEFINITIONS
-from .filters import StatsFilter, require_statistics, statistics_filter, supervised_prefixes
+from .filters import StatsFilter, require_statistics, statistics_filter
 from .items import UNCLEAR_GUIDE_RATE, item_figures
 from .overview import overview
 from .panels import rating_panel, ticket_panel

@@ -24,7 +24,7 @@ from ..form import clean_form
 from ..inputs import ApplicantInfo, ApplicationInput
 from ..materials import MaterialPlan, plan_materials
 from ..models import Application, ApplicationMaterial, Case, CaseLink, ProxyMandate
-from ..numbering import application_number, case_number
+from ..numbering import submission_numbers
 from ..plans import ResolvedPlan, resolve_plan, service_centre_for
 from .automation import start_received_cases
 from .proxy import MandateInput, mandate_for_submission, proxy_details, proxy_mandate_record
@@ -158,18 +158,18 @@ def application_submit(
     case per item (pinned to the published versions) in one transaction.
 
     A retry with the same Idempotency-Key returns the application the first call created; the
-    same key with a different request is a 409.
+    same key with a different request is a 409. The key is not looked up first: a retry is
+    the rare case, so the unique (created_by, idempotency_key) constraint finds it when the
+    application is inserted (waiting for a first attempt still in flight), the transaction
+    rolls back, and the first application is answered. A request refused for its content is
+    checked against the key too, so a reused key is a 409 whatever else is wrong.
     """
     digest = _request_digest(data)
-    if idempotency_key:
-        existing = _replay(actor, idempotency_key, digest)
-        if existing is not None:
-            return existing
     try:
         with transaction.atomic():
             return _submit(actor, role, data, idempotency_key, digest, draft)
-    except IntegrityError:
-        # A concurrent retry with the same key won the insert; answer with its result.
+    except (IntegrityError, DomainError):
+        # The key was used before, or by a concurrent retry that won the insert.
         if idempotency_key:
             existing = _replay(actor, idempotency_key, digest)
             if existing is not None:
@@ -222,7 +222,14 @@ def _submit(
     if draft is not None:
         application.materials.all().delete()
     application.status = ApplicationStatus.SUBMITTED
-    application.number = application_number(today)
+    if application.service_centre_id is None:
+        lead = resolved.items[checklist.items[0].code].department_id
+        application.service_centre_id = service_centre_for(lead)
+    # Numbers are taken last before the inserts: each holds its counter's row lock to the
+    # end of the transaction, and every submission of the day queues on the application's.
+    application.number, case_numbers = submission_numbers(
+        [entry.code for entry in checklist.items], today
+    )
     application.bundle_version_id = resolved.bundle_version_id
     application.item_id = resolved.item_id
     application.plan_code = resolved.plan.code
@@ -234,14 +241,11 @@ def _submit(
     application.request_digest = digest
     application.submitted_at = now
     application.licence_consent = data.licence_consent
-    if application.service_centre_id is None:
-        lead = resolved.items[checklist.items[0].code].department_id
-        application.service_centre = service_centre_for(lead)
     application.save()
     for row in materials.rows:
         row.application = application
     ApplicationMaterial.objects.bulk_create(materials.rows)
-    cases = _fan_out(application, resolved, checklist, today, now)
+    cases = _fan_out(application, resolved, checklist, case_numbers, now)
     _record_licence_uses(application, materials, cases, actor, role)
     record_event(
         action="application.submit",
@@ -297,7 +301,7 @@ def _fan_out(
     application: Application,
     resolved: ResolvedPlan,
     checklist: Checklist,
-    today: Any,
+    numbers: dict[str, str],
     now: Any,
 ) -> list[Case]:
     """One case per item in play, routed to the item's department; waiting ones first wait."""
@@ -306,7 +310,7 @@ def _fan_out(
         pinned = resolved.items[entry.code]
         cases.append(
             Case(
-                case_no=case_number(entry.code, today),
+                case_no=numbers[entry.code],
                 application=application,
                 item_id=pinned.item_id,
                 item_version_id=pinned.version_id,
