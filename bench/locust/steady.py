@@ -13,7 +13,7 @@ import json
 import random
 
 from common import FIXTURE, Applicant
-from locust import HttpUser, between, task
+from locust import FastHttpUser, between, task
 
 QUESTIONS = ["孩子刚出生要办什么", "开个奶茶店要哪些证", "老人走了后事怎么办", "社保卡丢了", "户口"]
 
@@ -41,11 +41,12 @@ class Citizen(Applicant):
         if self.numbers:
             self.client.get(
                 f"/api/v1/applications/{random.choice(self.numbers)}",
+                headers=self.auth,
                 name="GET /applications/<number>",
             )
 
 
-class Approver(HttpUser):
+class Approver(FastHttpUser):
     weight = 1
     wait_time = between(10, 40)
 
@@ -53,15 +54,19 @@ class Approver(HttpUser):
         staff = json.loads(FIXTURE.read_text(encoding="utf-8")).get("staff") or {}
         if not staff:
             raise RuntimeError("the fixture has no staff tokens: submit_fixture.py --staff …")
-        self.client.headers["Authorization"] = f"Bearer {random.choice(list(staff.values()))}"
+        self.auth = {"Authorization": f"Bearer {random.choice(list(staff.values()))}"}
 
     @task(3)
     def open_the_queue(self) -> None:
-        self.client.get("/api/v1/cases?state=open", name="GET /cases (queue)")
+        self.client.get("/api/v1/cases?state=open", headers=self.auth, name="GET /cases (queue)")
 
     @task(1)
     def read_a_case(self) -> None:
-        page = self.client.get("/api/v1/cases?limit=20", name="GET /cases (queue)").json()
+        page = self.client.get(
+            "/api/v1/cases?limit=20", headers=self.auth, name="GET /cases (queue)"
+        ).json()
         if page.get("results"):
             case_no = random.choice(page["results"])["case_no"]
-            self.client.get(f"/api/v1/cases/{case_no}", name="GET /cases/<case_no>")
+            self.client.get(
+                f"/api/v1/cases/{case_no}", headers=self.auth, name="GET /cases/<case_no>"
+            )

@@ -34,7 +34,9 @@ class Parent(Applicant):
     def check_my_application(self) -> None:
         if self.numbers:
             self.client.get(
-                f"/api/v1/applications/{self.numbers[-1]}", name="GET /applications/<number>"
+                f"/api/v1/applications/{self.numbers[-1]}",
+                headers=self.auth,
+                name="GET /applications/<number>",
             )
 
 
