@@ -107,8 +107,11 @@ def run_locust(port: int, rate: float, users: int, seconds: int, fixture: Path, 
             "--only-summary",
             "-u",
             str(users),
+            # Spawned at the target rate, the users' fixed cycles (users / rate seconds) are
+            # spread evenly over one cycle; spawned all at once they fire together, every
+            # cycle, and a burst of `users` requests queues up behind itself.
             "-r",
-            str(users),
+            str(rate),
             "-t",
             f"{seconds}s",
             "--host",
