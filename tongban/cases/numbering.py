@@ -17,34 +17,30 @@ from .models import NumberSequence
 
 _TABLE = NumberSequence._meta.db_table
 
-_SQL = (
-    f"INSERT INTO {_TABLE} (scope, day, last) VALUES (%s, %s, %s) "
-    f"ON CONFLICT (scope, day) DO UPDATE SET last = {_TABLE}.last + EXCLUDED.last "
-    "RETURNING last"
-)
 
-
-def take_numbers(scope: str, day: datetime.date, count: int = 1) -> range:
-    """Reserve `count` consecutive sequence numbers of `scope` on `day`."""
-    with connection.cursor() as cursor:
-        cursor.execute(_SQL, [scope, day, count])
-        last = int(cursor.fetchone()[0])
-    return range(last - count + 1, last + 1)
-
-
-def take_numbers_of(scopes: list[str], day: datetime.date) -> dict[str, int]:
-    """One number of each scope on `day`, in one statement (a bundle's cases). Scopes are
-    locked in sorted order, so two submissions of overlapping bundles cannot deadlock."""
-    ordered = sorted(set(scopes))
-    values = ", ".join(["(%s, %s, 1)"] * len(ordered))
+def _upsert(counts: list[tuple[str, int]], day: datetime.date) -> dict[str, int]:
+    """Add each count to its scope's counter on `day` in one statement; scope → new last."""
+    values = ", ".join(["(%s, %s, %s)"] * len(counts))
     sql = (
         f"INSERT INTO {_TABLE} (scope, day, last) VALUES {values} "
         f"ON CONFLICT (scope, day) DO UPDATE SET last = {_TABLE}.last + EXCLUDED.last "
         "RETURNING scope, last"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [value for scope in ordered for value in (scope, day)])
+        cursor.execute(sql, [v for scope, count in counts for v in (scope, day, count)])
         return {scope: int(last) for scope, last in cursor.fetchall()}
+
+
+def take_numbers(scope: str, day: datetime.date, count: int = 1) -> range:
+    """Reserve `count` consecutive sequence numbers of `scope` on `day`."""
+    last = _upsert([(scope, count)], day)[scope]
+    return range(last - count + 1, last + 1)
+
+
+def take_numbers_of(scopes: list[str], day: datetime.date) -> dict[str, int]:
+    """One number of each scope on `day`, in one statement (a bundle's cases). Scopes are
+    locked in sorted order, so two submissions of overlapping bundles cannot deadlock."""
+    return _upsert([(scope, 1) for scope in sorted(set(scopes))], day)
 
 
 def format_number(prefix: str, day: datetime.date, serial: int) -> str:
