@@ -3,8 +3,10 @@
 办件编号 = 实施编码 + yyyymmdd + daily sequence (domain-china.md §3, Guangdong format; at
 least 4 digits, wider if a day ever needs more). The counter is one upsert statement
 (INSERT … ON CONFLICT DO UPDATE … RETURNING, on PostgreSQL and SQLite ≥ 3.35): the row
-lock it takes is held to the end of the caller's transaction, so concurrent submissions
-get distinct numbers, and a rolled-back submission gives its number back.
+lock it takes is held to the end of the caller's transaction, so concurrent callers get
+distinct numbers. Numbers are unique and increasing, not gap-free: a submission takes its
+numbers in a statement of its own before its transaction (so that the day's counters are
+not locked for the whole of it), and one refused after that leaves a gap.
 """
 
 from __future__ import annotations

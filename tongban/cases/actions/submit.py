@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 from collections import Counter
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -119,25 +120,24 @@ def _fill_applicant(
     elif data.acting_as == ActingAs.PROXY_STAFF:
         if role in (Role.CITIZEN, Role.COMPANY):
             raise DomainError("bad_request", "帮代办只能由工作人员发起", 400)
+        if data.proxy_mandate is None and not data.proxy_consent:
+            raise DomainError("consent_required", "帮代办须先取得申请人同意，请选择确认方式", 400)
+        # The mandate itself is locked (or recorded) in the transaction: `_submit`.
         application.proxy_staff = actor
-        application.proxy_mandate = _proxy_mandate(actor, data, info, application)
 
 
-def _proxy_mandate(
-    actor: User, data: ApplicationInput, info: ApplicantInfo, application: Application
-) -> ProxyMandate:
+def _proxy_mandate(actor: User, data: ApplicationInput, application: Application) -> ProxyMandate:
     """帮代办 needs the citizen's recorded consent: a mandate given earlier (a ticket's), or
     one recorded now at the window with the clerk as the agent."""
     if data.proxy_mandate is not None:
         return mandate_for_submission(actor, data.proxy_mandate, application.applicant_id_digest)
-    if not data.proxy_consent:
-        raise DomainError("consent_required", "帮代办须先取得申请人同意，请选择确认方式", 400)
+    assert data.applicant is not None  # staff applying: checked by _fill_applicant
     return proxy_mandate_record(
         actor,
         MandateInput(
-            principal_name=info.name,
-            principal_id_number=info.id_number,
-            principal_phone=info.phone,
+            principal_name=data.applicant.name,
+            principal_id_number=data.applicant.id_number,
+            principal_phone=data.applicant.phone,
             agent=actor,
             scope=application.plan_name or data.bundle or data.item or "",
             consent_method=data.proxy_consent,
@@ -166,8 +166,18 @@ def application_submit(
     """
     digest = _request_digest(data)
     try:
+        prepared = _prepare(actor, role, data, draft)
+        # The numbers are taken after every check and before the transaction, in a statement
+        # of their own: every submission of the day increments the same counter rows, and a
+        # counter taken inside the transaction stays locked until its commit, so submissions
+        # queued on it one at a time (docs/performance.md). A submission that fails after
+        # this (a retry answered from its first attempt, a draft submitted twice at once, a
+        # 帮代办 mandate revoked meanwhile) leaves a gap; the numbers stay unique and increasing.
+        numbers = submission_numbers(
+            [entry.code for entry in prepared.checklist.items], prepared.today
+        )
         with transaction.atomic():
-            return _submit(actor, role, data, idempotency_key, digest, draft)
+            return _submit(actor, role, data, prepared, numbers, idempotency_key, digest, draft)
     except (IntegrityError, DomainError):
         # The key was used before, or by a concurrent retry that won the insert.
         if idempotency_key:
@@ -186,24 +196,30 @@ def _replay(actor: User, key: str, digest: str) -> Application | None:
     return existing
 
 
-def _submit(
-    actor: User,
-    role: str,
-    data: ApplicationInput,
-    idempotency_key: str | None,
-    digest: str,
-    draft: Application | None,
-) -> Application:
+@dataclass(frozen=True)
+class _Prepared:
+    """A submission checked and ready to write: everything here was only read."""
+
+    today: datetime.date
+    resolved: ResolvedPlan
+    checklist: Checklist
+    form: dict[str, Any]
+    application: Application
+    materials: MaterialPlan
+
+
+def _prepare(
+    actor: User, role: str, data: ApplicationInput, draft: Application | None
+) -> _Prepared:
+    """Every check a submission must pass, before anything is written or locked."""
     today = timezone.localdate()
-    now = timezone.now()
     resolved = resolve_plan(data.bundle, data.item)
     checklist = _checklist(resolved, data.answers)
     form = clean_form(checklist.fields, data.form, today)
     window = role not in (Role.CITIZEN, Role.COMPANY)
     if draft is not None:
-        application = Application.objects.select_for_update().get(pk=draft.pk)
-        if application.status != ApplicationStatus.DRAFT or application.created_by_id != actor.pk:
-            raise DomainError("not_a_draft", "该申请已提交，不能再次提交", 409)
+        _check_draft(actor, draft.status, draft.created_by_id)
+        application = draft
     else:
         application = Application(created_by=actor)
     # The applicant is known first: whose e-licences may replace materials depends on it.
@@ -219,24 +235,51 @@ def _submit(
         holder_id=application.applicant_id,
         licence_consent=data.licence_consent,
     )
-    if draft is not None:
-        application.materials.all().delete()
-    application.status = ApplicationStatus.SUBMITTED
     if application.service_centre_id is None:
         lead = resolved.items[checklist.items[0].code].department_id
         application.service_centre_id = service_centre_for(lead)
-    # Numbers are taken last before the inserts: each holds its counter's row lock to the
-    # end of the transaction, and every submission of the day queues on the application's.
-    application.number, case_numbers = submission_numbers(
-        [entry.code for entry in checklist.items], today
-    )
+    return _Prepared(today, resolved, checklist, form, application, materials)
+
+
+def _check_draft(actor: User, status: str | None, created_by_id: int | None) -> None:
+    if status != ApplicationStatus.DRAFT or created_by_id != actor.pk:
+        raise DomainError("not_a_draft", "该申请已提交，不能再次提交", 409)
+
+
+def _submit(
+    actor: User,
+    role: str,
+    data: ApplicationInput,
+    prepared: _Prepared,
+    numbers: tuple[str, dict[str, str]],
+    idempotency_key: str | None,
+    digest: str,
+    draft: Application | None,
+) -> Application:
+    resolved, checklist, materials = prepared.resolved, prepared.checklist, prepared.materials
+    application = prepared.application
+    now = timezone.now()
+    if draft is not None:
+        # Checked again under the row lock: two submissions of one draft, one wins.
+        locked = (
+            Application.objects.select_for_update()
+            .filter(pk=draft.pk)
+            .values_list("status", "created_by_id")
+            .first()
+        )
+        _check_draft(actor, *(locked or (None, None)))
+        application.materials.all().delete()
+    if data.acting_as == ActingAs.PROXY_STAFF:
+        application.proxy_mandate = _proxy_mandate(actor, data, application)
+    application.status = ApplicationStatus.SUBMITTED
+    application.number, case_numbers = numbers
     application.bundle_version_id = resolved.bundle_version_id
     application.item_id = resolved.item_id
     application.plan_code = resolved.plan.code
     application.plan_name = resolved.plan.name
     application.channel = data.channel
     application.answers = checklist.answers
-    application.form = form
+    application.form = prepared.form
     application.idempotency_key = idempotency_key or None
     application.request_digest = digest
     application.submitted_at = now
@@ -263,7 +306,7 @@ def _submit(
             **proxy_details(application),
         },
     )
-    start_received_cases(application, cases, materials.checks, form)
+    start_received_cases(application, cases, materials.checks, prepared.form)
     return application
 
 
