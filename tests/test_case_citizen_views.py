@@ -25,7 +25,7 @@ from tongban.cases.actions.dispatch import perform_action
 from tongban.cases.actions.drafts import application_save_draft, draft_input
 from tongban.cases.actions.submit import application_submit
 from tongban.cases.enums import ApplicationStatus, CaseState, Provision
-from tongban.cases.inputs import ApplicationInput
+from tongban.cases.inputs import ApplicantInfo, ApplicationInput
 from tongban.cases.models import Application, ApplicationMaterial, Case, Notice
 from tongban.cases.queries import case_histories, case_history
 from tongban.catalog.demo import load_demo_catalog
@@ -432,6 +432,34 @@ def test_another_citizen_cannot_see_my_application(
     client.force_login(other_citizen())
     assert client.get(f"/cases/mine/{application.number}/").status_code == 404
     assert str(application.number) not in html(client.get("/cases/mine/"))
+
+
+def test_a_clerk_who_is_also_a_citizen_sees_only_their_own_applications(
+    client: Client, persona: Callable[[str], User]
+) -> None:
+    """What a clerk submits at the window for someone else is the applicant's, not theirs,
+    even when the clerk has a citizen account too (the application's created_by is them)."""
+    clerk = persona("clerk")
+    RoleAssignment.objects.create(user=clerk, role=Role.CITIZEN)
+    walk_in = application_submit(
+        clerk,
+        Role.CLERK,
+        application_input(
+            clerk,
+            {},
+            item=STUDENT_AID,
+            channel="window",
+            applicant=ApplicantInfo(name="张三", id_number=make_resident_id("43060219850101001")),
+        ),
+    )
+    own = application_submit(clerk, Role.CITIZEN, application_input(clerk, {}, item=STUDENT_AID))
+    assert walk_in.created_by == own.created_by == clerk
+    client.force_login(clerk)
+    page = html(client.get("/cases/mine/"))
+    assert str(own.number) in page
+    assert str(walk_in.number) not in page
+    assert client.get(f"/cases/mine/{walk_in.number}/").status_code == 404
+    assert client.get(f"/cases/mine/{own.number}/").status_code == 200
 
 
 def submitted(persona: Callable[[str], User], item: str = STUDENT_AID) -> Case:

@@ -100,8 +100,12 @@ def applicant_view(view: View) -> View:
 
 
 def owned_applications(user: User) -> QuerySet[Application]:
+    """The user's applications: those they are the applicant of, and those they submitted
+    online themselves. What a clerk received at the window for someone else is not theirs,
+    even when the clerk also has a citizen account."""
     return Application.objects.filter(
-        Q(applicant_user=user) | Q(created_by=user), status=ApplicationStatus.SUBMITTED
+        Q(applicant_user=user) | Q(created_by=user, received_by__isnull=True),
+        status=ApplicationStatus.SUBMITTED,
     )
 
 
