@@ -636,6 +636,31 @@ def test_a_draft_keeps_what_still_applies_and_refuses_what_the_plan_does_not_kno
     assert other.value.status == 404
 
 
+def test_submitting_a_draft_leaves_the_callers_draft_alone_and_happens_once(
+    persona: Callable[[str], User],
+) -> None:
+    """The checks run on a copy of the draft: a refused submission leaves the caller's draft
+    as it was (the review page is shown again from it), and a draft submitted is submitted
+    once — the second attempt is refused under the row lock."""
+    citizen = persona("citizen")
+    data = application_input(citizen, {}, item=STUDENT_AID)
+    draft = application_save_draft(citizen, Role.CITIZEN, data)
+    before = {f.attname: getattr(draft, f.attname) for f in Application._meta.concrete_fields}
+    with pytest.raises(DomainError) as refused:
+        application_submit(citizen, Role.CITIZEN, draft_input(draft, materials={}), draft=draft)
+    assert refused.value.code == "invalid_materials"
+    after = {f.attname: getattr(draft, f.attname) for f in Application._meta.concrete_fields}
+    assert after == before
+    submitted = application_submit(citizen, Role.CITIZEN, data, draft=draft)
+    assert submitted.pk == draft.pk
+    assert submitted.status == ApplicationStatus.SUBMITTED
+    assert draft.status == ApplicationStatus.DRAFT  # the caller's object, untouched
+    with pytest.raises(DomainError) as again:
+        application_submit(citizen, Role.CITIZEN, data, draft=draft)
+    assert again.value.code == "not_a_draft"
+    assert Application.objects.filter(pk=draft.pk, status=ApplicationStatus.SUBMITTED).count() == 1
+
+
 def test_a_company_applies_with_its_credit_code_prefilled(
     logged_in: Login, persona: Callable[[str], User]
 ) -> None:

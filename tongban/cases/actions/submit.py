@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime
 import hashlib
 import json
@@ -177,7 +178,7 @@ def application_submit(
             [entry.code for entry in prepared.checklist.items], prepared.today
         )
         with transaction.atomic():
-            return _submit(actor, role, data, prepared, numbers, idempotency_key, digest, draft)
+            return _submit(actor, role, data, prepared, numbers, idempotency_key, digest)
     except (IntegrityError, DomainError):
         # The key was used before, or by a concurrent retry that won the insert.
         if idempotency_key:
@@ -219,7 +220,8 @@ def _prepare(
     window = role not in (Role.CITIZEN, Role.COMPANY)
     if draft is not None:
         _check_draft(actor, draft.status, draft.created_by_id)
-        application = draft
+        # A copy: the caller keeps its draft as it was when the submission is refused.
+        application = copy.copy(draft)
     else:
         application = Application(created_by=actor)
     # The applicant is known first: whose e-licences may replace materials depends on it.
@@ -254,16 +256,15 @@ def _submit(
     numbers: tuple[str, dict[str, str]],
     idempotency_key: str | None,
     digest: str,
-    draft: Application | None,
 ) -> Application:
     resolved, checklist, materials = prepared.resolved, prepared.checklist, prepared.materials
     application = prepared.application
     now = timezone.now()
-    if draft is not None:
-        # Checked again under the row lock: two submissions of one draft, one wins.
+    if application.pk is not None:
+        # A draft, checked again under its row lock: two submissions of one draft, one wins.
         locked = (
             Application.objects.select_for_update()
-            .filter(pk=draft.pk)
+            .filter(pk=application.pk)
             .values_list("status", "created_by_id")
             .first()
         )
